@@ -1,0 +1,43 @@
+# ChatterLink. `make start` runs the app; `make test` runs the tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+STAMP := node_modules/.install-stamp
+PACKAGE_FILES := package.json package-lock.json schema/package.json backend/package.json frontend/package.json
+TSX := node_modules/.bin/tsx
+VITEST := node_modules/.bin/vitest --config backend/vitest.config.ts
+
+.PHONY: help install build start test test-unit test-int typecheck replay clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): $(PACKAGE_FILES)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP) ## Install dependencies when package files changed
+
+build: install ## Build the server bundle and the web app
+	npm run build
+
+start: build ## Install, build and serve on http://127.0.0.1:5000 (embedded database under instance/)
+	node backend/dist/main.js
+
+typecheck: install ## Type-check everything
+	npx tsc -p tsconfig.json
+
+test: typecheck ## Install, type-check, run unit + integration tests (Postgres too when TEST_DATABASE_URL is set)
+	$(VITEST) run $(VITEST_ARGS)
+
+test-unit: install ## Unit tests only
+	$(VITEST) run --project unit
+
+test-int: install ## Integration tests only
+	$(VITEST) run --project int
+
+replay: install ## Rebuild every projection from the event log and verify it
+	$(TSX) scripts/replay.ts
+
+clean: ## Remove build output (keeps instance/)
+	rm -rf backend/dist frontend/dist

@@ -1,0 +1,62 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock';
+import { PGliteDialect } from './pglite-dialect';
+import type { Database } from './types';
+
+const INT8_OID = 20;
+const BYTEA_OID = 17;
+
+/** Which Postgres the server talks to: the embedded one or a server over TCP. */
+export type Engine = 'pglite' | 'postgres';
+
+/** An open database: one Kysely code path whatever the engine. */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { readonly engine: 'postgres'; readonly url: string; readonly maxConnections?: number }
+  | { readonly engine: 'pglite'; /** A directory, or `undefined` for an in-memory database. */ readonly dataDir?: string };
+
+/**
+ * Opens the database. Positions are `bigint` in SQL but read as JS numbers
+ * (exact up to 2^53) and `bytea` as `Buffer` on both engines.
+ */
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  if (target.engine === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.maxConnections ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its server (restart, network) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  const unlock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
+  try {
+    const pglite = await PGlite.create(target.dataDir ?? 'memory://', {
+      parsers: { [BYTEA_OID]: (value: string) => Buffer.from(value.slice(2), 'hex') },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      engine: 'pglite',
+      close: async () => {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}

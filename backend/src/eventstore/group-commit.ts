@@ -1,0 +1,66 @@
+/** What a batch writer decided for one request of the batch. */
+export type Outcome<Res> = { readonly ok: true; readonly value: Res } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Funnels concurrent requests into batches written by one transaction each, so
+ * that N waiting writers share one commit (one fsync) instead of paying N.
+ * While a batch commits, new requests queue; the next batch takes them all.
+ * If a whole batch fails (an unexpected SQL error), each request is retried
+ * alone so one bad request cannot fail its neighbours.
+ */
+export class GroupCommitter<Req, Res> {
+  readonly #queue: { request: Req; resolve: (value: Res) => void; reject: (error: unknown) => void }[] = [];
+  /** The running drain loop, if any; cleared in the same tick the loop sees an empty queue. */
+  #draining: Promise<void> | undefined;
+  /** Batches committed so far (for metrics and tests). */
+  batches = 0;
+
+  constructor(
+    private readonly writeBatch: (requests: readonly Req[]) => Promise<Outcome<Res>[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(request: Req): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Resolves once every request submitted so far has been settled. */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    // Yield once so requests submitted in the same tick join the first batch.
+    await Promise.resolve();
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.maxBatch);
+        const outcomes = await this.#write(batch.map((p) => p.request));
+        batch.forEach((pending, i) => {
+          const outcome = outcomes[i] ?? { ok: false, error: new Error('the batch writer gave no outcome for this request') };
+          if (outcome.ok) pending.resolve(outcome.value);
+          else pending.reject(outcome.error);
+        });
+      }
+    } finally {
+      // No await between the empty-queue check and here: a later submit starts a new loop.
+      this.#draining = this.#queue.length > 0 ? this.#drain() : undefined;
+    }
+  }
+
+  async #write(requests: Req[]): Promise<Outcome<Res>[]> {
+    try {
+      const outcomes = await this.writeBatch(requests);
+      this.batches++;
+      return outcomes;
+    } catch (error) {
+      if (requests.length === 1) return [{ ok: false, error }];
+      const outcomes: Outcome<Res>[] = [];
+      for (const request of requests) outcomes.push(...(await this.#write([request])));
+      return outcomes;
+    }
+  }
+}

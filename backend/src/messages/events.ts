@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import type { EventOf } from '../eventstore/event';
+
+/** Events of the messages context; they live in their room's stream `room-<roomId>`. */
+export const messageEventSchemas = {
+  'message.sent': z.object({ messageId: z.uuid(), roomId: z.uuid(), body: z.string() }),
+  'message.edited': z.object({ messageId: z.uuid(), roomId: z.uuid(), body: z.string() }),
+  'message.deleted': z.object({ messageId: z.uuid(), roomId: z.uuid() }),
+  'reaction.added': z.object({ messageId: z.uuid(), roomId: z.uuid(), emoji: z.string() }),
+  'receipt.read': z.object({ roomId: z.uuid(), position: z.number().int().nonnegative() }),
+  'user.typing': z.object({ roomId: z.uuid() }),
+} as const;
+
+export type MessageEvent = EventOf<typeof messageEventSchemas>;
+
+/** Live-only events: in the log for the record, fanned out, never replayed in catch-up or history. */
+export const LIVE_ONLY_EVENT_TYPES: readonly string[] = ['user.typing'];

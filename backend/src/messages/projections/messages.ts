@@ -1,0 +1,37 @@
+import type { Projection } from '../../projections/projection';
+
+/**
+ * Messages without their bodies: `body_position` points at the sealed event
+ * that holds the current body, so no plaintext (and no second copy of the
+ * ciphertext) lives outside the log.
+ */
+export const messagesProjection: Projection<'messages'> = {
+  table: 'messages',
+  keys: (event) =>
+    event.type === 'message.sent' || event.type === 'message.edited' || event.type === 'message.deleted'
+      ? [event.data.messageId]
+      : [],
+  evolve(row, event) {
+    switch (event.type) {
+      case 'message.sent':
+        return (
+          row ?? {
+            id: event.data.messageId,
+            room_id: event.data.roomId,
+            author_id: event.actor ?? '',
+            position: event.position,
+            body_position: event.position,
+            sent_at: event.occurredAt,
+            edited_at: null,
+            deleted: false,
+          }
+        );
+      case 'message.edited':
+        return row && !row.deleted ? { ...row, body_position: event.position, edited_at: event.occurredAt } : row;
+      case 'message.deleted':
+        return row && !row.deleted ? { ...row, deleted: true, body_position: null } : row;
+      default:
+        return row;
+    }
+  },
+};

@@ -1,0 +1,178 @@
+import type { MessageDto } from '@chatterlink/schema/protocol';
+import type { ServiceContext } from '../app/context';
+import { ConflictError, NotFoundError } from '../errors/errors';
+import type { NewChatEvent } from '../events';
+import type { AppendResult } from '../eventstore/store';
+import type { Principal } from '../identity/service';
+import { loadRoomAccess } from '../rooms/access';
+import { membershipId } from '../rooms/projections/memberships';
+import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, type MessageFacts } from './decide';
+import { reactionId } from './projections/reactions';
+
+/** What a command's acknowledgement carries. */
+export interface CommandAck {
+  /** Position of the (last) event the command recorded; `null` if it changed nothing. */
+  readonly position: number | null;
+  readonly duplicate: boolean;
+}
+
+/** At most one typing event per user per room in this window. */
+export const TYPING_INTERVAL_MS = 3000;
+
+/** Sending, editing, deleting, reacting, reading, typing, and the history of a room. */
+export class MessagesService {
+  readonly #lastTyping = new Map<string, number>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Records that the caller is typing, at most once per room every 3 s (per
+   * server node); calls inside the window are dropped and answer `false`.
+   */
+  async typing(principal: Principal, roomId: string): Promise<boolean> {
+    const key = `${principal.user.id}:${roomId}`;
+    const now = this.ctx.clock.now().getTime();
+    if (now - (this.#lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
+    this.#lastTyping.set(key, now);
+    if (this.#lastTyping.size > 50_000) {
+      for (const [k, at] of this.#lastTyping) if (now - at >= TYPING_INTERVAL_MS) this.#lastTyping.delete(k);
+    }
+    const events = decideTyping({ roomId }, await loadRoomAccess(this.ctx.db, roomId, principal.user.id));
+    await this.ctx.store.append({ actor: principal.user.id, occurredAt: this.ctx.clock.now(), events });
+    return true;
+  }
+
+  /** Posts a message whose id is the client's command id: exactly once, however often it is retried. */
+  send(principal: Principal, input: { id: string; roomId: string; body: string }): Promise<CommandAck> {
+    return this.#execute(principal, input.id, async () =>
+      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await loadRoomAccess(this.ctx.db, input.roomId, principal.user.id)),
+    );
+  }
+
+  edit(principal: Principal, input: { commandId?: string | undefined; messageId: string; body: string }): Promise<CommandAck> {
+    return this.#execute(principal, input.commandId, async () =>
+      decideEdit({ messageId: input.messageId, body: input.body, actor: principal.user.id }, await this.#messageState(principal, input.messageId)),
+    );
+  }
+
+  delete(principal: Principal, input: { commandId?: string | undefined; messageId: string }): Promise<CommandAck> {
+    return this.#execute(principal, input.commandId, async () =>
+      decideDelete(
+        { messageId: input.messageId, actor: principal.user.id, actorIsAdmin: principal.user.isAdmin },
+        await this.#messageState(principal, input.messageId),
+      ),
+    );
+  }
+
+  react(principal: Principal, input: { commandId?: string | undefined; messageId: string; emoji: string }): Promise<CommandAck> {
+    return this.#execute(principal, input.commandId, async () => {
+      const state = await this.#messageState(principal, input.messageId);
+      const existing = await this.ctx.db
+        .selectFrom('reactions')
+        .select('id')
+        .where('id', '=', reactionId(input.messageId, principal.user.id, input.emoji))
+        .executeTakeFirst();
+      return decideReact({ messageId: input.messageId, emoji: input.emoji }, { ...state, alreadyReacted: existing !== undefined });
+    });
+  }
+
+  /** Moves the caller's read marker in a room forward. */
+  read(principal: Principal, input: { roomId: string; position: number }): Promise<CommandAck> {
+    return this.#execute(principal, undefined, async () => {
+      const [access, membership, room] = await Promise.all([
+        loadRoomAccess(this.ctx.db, input.roomId, principal.user.id),
+        this.ctx.db.selectFrom('memberships').select('last_read_position').where('id', '=', membershipId(input.roomId, principal.user.id)).executeTakeFirst(),
+        this.ctx.db.selectFrom('rooms').select('last_position').where('id', '=', input.roomId).executeTakeFirst(),
+      ]);
+      return decideRead(input, { access, lastRead: membership?.last_read_position ?? 0, roomHead: room?.last_position ?? 0 });
+    });
+  }
+
+  /** A page of a room's history, newest last, with bodies decrypted from the log. */
+  async history(
+    principal: Principal,
+    roomId: string,
+    page: { before?: number | undefined; limit: number },
+  ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+    const access = await loadRoomAccess(this.ctx.db, roomId, principal.user.id);
+    if (!access.room) throw new NotFoundError('No such room.');
+    let query = this.ctx.db
+      .selectFrom('messages as m')
+      .innerJoin('users as u', 'u.id', 'm.author_id')
+      .select(['m.id', 'm.position', 'm.room_id', 'm.author_id', 'u.username', 'm.body_position', 'm.sent_at', 'm.edited_at', 'm.deleted'])
+      .where('m.room_id', '=', roomId)
+      .orderBy('m.position', 'desc')
+      .limit(page.limit + 1);
+    if (page.before !== undefined) query = query.where('m.position', '<', page.before);
+    const rows = await query.execute();
+    const hasMore = rows.length > page.limit;
+    const pageRows = rows.slice(0, page.limit).reverse();
+
+    const ids = pageRows.map((r) => r.id);
+    const [bodies, reactions] = await Promise.all([
+      this.ctx.store.readAt(pageRows.flatMap((r) => (r.body_position === null ? [] : [r.body_position]))),
+      ids.length === 0
+        ? Promise.resolve([])
+        : this.ctx.db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('position').execute(),
+    ]);
+    const reactionsByMessage = new Map<string, Map<string, string[]>>();
+    for (const r of reactions) {
+      const byEmoji = reactionsByMessage.get(r.message_id) ?? new Map<string, string[]>();
+      byEmoji.set(r.emoji, [...(byEmoji.get(r.emoji) ?? []), r.user_id]);
+      reactionsByMessage.set(r.message_id, byEmoji);
+    }
+    const messages = pageRows.map((r): MessageDto => {
+      const bodyEvent = r.body_position === null ? undefined : bodies.get(r.body_position);
+      const body = bodyEvent && (bodyEvent.type === 'message.sent' || bodyEvent.type === 'message.edited') ? bodyEvent.data.body : null;
+      const dto: MessageDto = {
+        id: r.id,
+        position: r.position,
+        room: r.room_id,
+        author: { id: r.author_id, username: r.username },
+        body: r.deleted ? null : body,
+        at: r.sent_at.toISOString(),
+      };
+      if (r.edited_at) dto.editedAt = r.edited_at.toISOString();
+      if (r.deleted) dto.deleted = true;
+      const byEmoji = reactionsByMessage.get(r.id);
+      if (byEmoji) dto.reactions = [...byEmoji].map(([emoji, users]) => ({ emoji, users }));
+      return dto;
+    });
+    return { messages, hasMore };
+  }
+
+  async #messageState(principal: Principal, messageId: string) {
+    const row = await this.ctx.db.selectFrom('messages').select(['room_id', 'author_id', 'deleted']).where('id', '=', messageId).executeTakeFirst();
+    const message: MessageFacts | undefined = row && { roomId: row.room_id, authorId: row.author_id, deleted: row.deleted };
+    const access = message ? await loadRoomAccess(this.ctx.db, message.roomId, principal.user.id) : { room: undefined, isMember: false };
+    return { message, access };
+  }
+
+  /**
+   * Runs a command exactly once per command id: a repeat returns the first
+   * result (even if the actor has since lost the right to run it) and writes nothing.
+   */
+  async #execute(principal: Principal, commandId: string | undefined, decide: () => Promise<NewChatEvent[]>): Promise<CommandAck> {
+    if (commandId) {
+      const earlier = await this.ctx.store.commandResult(commandId);
+      if (earlier) {
+        if (earlier.actor !== principal.user.id) throw new ConflictError('command_id_reused', 'This command id was already used.');
+        return ackOf({ positions: earlier.positions, duplicate: true });
+      }
+    }
+    const events = await decide();
+    if (events.length === 0) return { position: null, duplicate: false };
+    return ackOf(
+      await this.ctx.store.append({
+        actor: principal.user.id,
+        occurredAt: this.ctx.clock.now(),
+        events,
+        ...(commandId ? { commandId } : {}),
+      }),
+    );
+  }
+}
+
+function ackOf(result: AppendResult): CommandAck {
+  return { position: result.positions.at(-1) ?? null, duplicate: result.duplicate };
+}

@@ -1,0 +1,35 @@
+import type { ProjectionRow, ProjectionTable } from '../db/types';
+import type { RecordedChatEvent } from '../events';
+
+/**
+ * A read model as a pure fold over events, one table at a time. Every
+ * projection table has a text primary key `id`; the drivers load the rows an
+ * event names, evolve them in position order and write back what changed.
+ */
+export interface Projection<T extends ProjectionTable = ProjectionTable> {
+  readonly table: T;
+  /** Ids of the rows this event may change (none for unrelated events). */
+  keys(event: RecordedChatEvent): readonly string[];
+  /** The row's next state; `undefined` means the row does not (or no longer) exist. Pure. */
+  evolve(row: ProjectionRow<T> | undefined, event: RecordedChatEvent, id: string): ProjectionRow<T> | undefined;
+}
+
+/** Folds `events` into `state` (a map from row id to row), recording which ids changed. */
+export function foldInto<T extends ProjectionTable>(
+  projection: Projection<T>,
+  state: Map<string, ProjectionRow<T>>,
+  events: readonly RecordedChatEvent[],
+  changed?: Set<string>,
+): void {
+  for (const event of events) {
+    for (const id of projection.keys(event)) {
+      const current = state.get(id);
+      const next = projection.evolve(current, event, id);
+      // Evolve returns its input untouched when the event changes nothing.
+      if (next === current) continue;
+      if (next) state.set(id, next);
+      else state.delete(id);
+      changed?.add(id);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachEngine, engines } from '../../test/engines';
+import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
+import { allProjections } from './all';
+import { checksums, replayProjections } from './replay';
+
+/** Drives every kind of event through the public API. */
+async function seed(url: string) {
+  const alice = await new TestClient(url).signUp('alice');
+  const bob = await new TestClient(url).signUp('bob');
+  await new TestClient(url).post('/api/auth/login', { username: 'bob', password: 'correct horse battery' });
+  const pub = (await alice.post('/api/rooms', { name: 'pub' })).json.room.id;
+  const priv = (await alice.post('/api/rooms', { name: 'priv', kind: 'private' })).json.room.id;
+  await bob.post(`/api/rooms/${pub}/join`);
+  await alice.post(`/api/rooms/${priv}/members`, { username: 'bob' });
+  const dm = (await bob.post('/api/dms', { username: 'alice' })).json.room.id;
+  const ids: string[] = [];
+  for (const [client, room] of [[alice, pub], [bob, pub], [alice, priv], [bob, dm], [alice, dm]] as const) {
+    const id = randomUUID();
+    ids.push(id);
+    await client.post(`/api/rooms/${room}/messages`, { id, body: `hello ${room}` });
+  }
+  await alice.request('PATCH', `/api/messages/${ids[0]}`, { body: 'edited' });
+  await bob.request('DELETE', `/api/messages/${ids[1]}`);
+  await bob.post(`/api/messages/${ids[0]}/reactions`, { emoji: '🎉' });
+  await bob.post(`/api/rooms/${pub}/read`, { position: 1_000_000 });
+  await bob.post(`/api/rooms/${priv}/leave`);
+  await alice.post('/api/auth/logout');
+}
+
+describeEachEngine('replay', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    await seed(server.url);
+  });
+  afterAll(async () => server?.close());
+
+  it('rebuilds every projection from the log into exactly the live state', async () => {
+    const { db, store } = server.app.services;
+    const before = await checksums(db, allProjections);
+    expect(before.find((t) => t.table === 'messages')!.rows).toBe(5);
+    const progress: number[] = [];
+    const report = await replayProjections(db, store, allProjections, (done) => progress.push(done));
+    expect(report.identical).toBe(true);
+    expect(report.events).toBe(await store.head());
+    expect(progress.at(-1)).toBe(report.events);
+    expect(await checksums(db, allProjections)).toEqual(before);
+  });
+
+  it('detects a projection that drifted from the log, and repairs it', async () => {
+    const { db, store } = server.app.services;
+    const before = await checksums(db, allProjections);
+    await sql`update messages set deleted = not deleted`.execute(db);
+    await sql`delete from reactions`.execute(db);
+    const report = await replayProjections(db, store, allProjections);
+    expect(report.identical).toBe(false);
+    expect(report.tables.filter((t) => !t.equal).map((t) => t.table).sort()).toEqual(['messages', 'reactions']);
+    expect(await checksums(db, allProjections)).toEqual(before);
+  });
+
+  it('keeps serving and appending after a replay', async () => {
+    const client = new TestClient(server.url);
+    const login = await client.post('/api/auth/login', { username: 'alice', password: 'correct horse battery' });
+    client.csrfToken = login.json.csrfToken;
+    const room = (await client.get('/api/rooms')).json.rooms[0].id;
+    expect((await client.post(`/api/rooms/${room}/messages`, { id: randomUUID(), body: 'after' })).status).toBe(201);
+  });
+});
+
+describe('make replay (the CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chatterlink-replay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (env: Record<string, string>) =>
+    promisify(execFile)('npx', ['tsx', 'scripts/replay.ts'], { env: { ...process.env, ...env }, cwd: process.cwd() }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('rebuilds and verifies on the embedded database, and exits 1 when a table had drifted', async () => {
+    const env = { INSTANCE_DIR: dir, NODE_ENV: 'development', DATABASE_URL: '' };
+    const { openDatabase } = await import('../db/database');
+    // Seed through a server on the same directory, then stop it (PGlite is single-process).
+    const database = await openDatabase({ engine: 'pglite', dataDir: join(dir, 'db') });
+    const { loadSecrets } = await import('../config/secrets');
+    const { parseConfig } = await import('../config/config');
+    const secrets = loadSecrets(parseConfig(env));
+    const server = await startTestServer(engines[0]!, env, database, undefined, secrets);
+    await seed(server.url);
+    await server.close();
+
+    const ok = await run(env);
+    expect(ok.stderr).toMatch(/replay \[#+\] 100%/);
+    expect(ok.stdout).toMatch(/All projections rebuilt and verified identical/);
+    expect(ok.code).toBe(0);
+
+    const tamper = await openDatabase({ engine: 'pglite', dataDir: join(dir, 'db') });
+    await sql`update rooms set name = 'renamed'`.execute(tamper.db);
+    await tamper.close();
+    const drifted = await run(env);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(/rooms .* DIFFERENT/);
+    expect((await run(env)).code).toBe(0);
+  });
+});

@@ -1,0 +1,438 @@
+import { CLOSE, clientFrame, MAX_FRAME_BYTES, type ClientFrame, type ServerFrame } from '@chatterlink/schema/protocol';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type * as uWS from 'uWebSockets.js';
+import type { Config } from '../config/config';
+import type { Database } from '../db/types';
+import { toAppError } from '../errors/classify';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors/errors';
+import type { RecordedChatEvent } from '../events';
+import type { EventStore } from '../eventstore/store';
+import { isAllowedOrigin } from '../http/auth';
+import { readCookie, SESSION_COOKIE } from '../http/session-cookie';
+import type { IdentityService, Principal } from '../identity/service';
+import { LIVE_ONLY_EVENT_TYPES } from '../messages/events';
+import type { MessagesService } from '../messages/service';
+import { roomStream } from '../rooms/events';
+import { toEventFrame } from './event-frame';
+import type { FanOut } from './fan-out';
+import type { Metrics } from './metrics';
+import { TokenBucket } from './token-bucket';
+import { topics } from './topics';
+
+/** Tunables of the gateway; defaults suit a small team's server. */
+export interface GatewayLimits {
+  /** Frames per second a connection may send, and the burst above that. */
+  readonly rate: number;
+  readonly burst: number;
+  /** Refusals inside one 10 s window after which the connection is closed with 1008. */
+  readonly maxViolations: number;
+  /** Buffered bytes above which a reader stops getting typing and presence. */
+  readonly softBackpressure: number;
+  /** Buffered bytes above which a reader is closed with 1008 (it catches up on reconnect). */
+  readonly hardBackpressure: number;
+  /** Events per catch-up page. */
+  readonly catchUpPage: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  rate: 20,
+  burst: 60,
+  maxViolations: 30,
+  softBackpressure: 256 * 1024,
+  hardBackpressure: 4 * 1024 * 1024,
+  catchUpPage: 500,
+};
+
+/** Per-connection state, kept in uWS's user data. */
+interface Connection {
+  readonly principal: Principal;
+  readonly bucket: TokenBucket;
+  /** Rooms whose topics this socket is subscribed to (once ready). */
+  readonly rooms: Set<string>;
+  helloStarted: boolean;
+  ready: boolean;
+  closed: boolean;
+  degraded: boolean;
+  violations: { count: number; since: number };
+}
+
+type Socket = WebSocket<Connection>;
+
+/**
+ * The WebSocket gateway on `/ws`: authenticates the upgrade, turns frames
+ * into commands, streams catch-up then live events, and keeps each socket
+ * subscribed to exactly the rooms its user is in.
+ */
+export class Gateway {
+  readonly #byUser = new Map<string, Set<Socket>>();
+  readonly #bySession = new Map<string, Set<Socket>>();
+  #app: TemplatedApp | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly config: Config;
+      readonly db: Kysely<Database>;
+      readonly store: EventStore;
+      readonly identity: IdentityService;
+      readonly messages: MessagesService;
+      readonly fanOut: () => FanOut;
+      readonly metrics: Metrics;
+      readonly logger: Logger;
+      readonly onConnected: (userId: string) => void;
+      readonly onDisconnected: (userId: string) => void;
+      readonly limits: GatewayLimits;
+    },
+  ) {}
+
+  get connectionCount(): number {
+    let n = 0;
+    for (const set of this.#byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** Registers `/ws` on the uWS app and starts the backpressure sweep. */
+  attach(app: TemplatedApp): void {
+    this.#app = app;
+    const { limits } = this.deps;
+    app.ws<Connection>('/ws', {
+      // Frames up to 256 KiB reach `message`, which closes anything over 64 KiB
+      // with 1009 (uWS itself would drop the connection without a close code).
+      maxPayloadLength: 4 * MAX_FRAME_BYTES,
+      // uWS's own limit is only the memory backstop: far above the sweep's, so
+      // the sweep (which sends a proper 1008 close) acts first.
+      maxBackpressure: 4 * limits.hardBackpressure + 1024 * 1024,
+      closeOnBackpressureLimit: true,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      open: (ws) => this.#open(ws),
+      message: (ws, message, isBinary) => this.#message(ws, message, isBinary),
+      close: (ws) => this.#close(ws),
+    });
+    this.#sweeper = setInterval(() => this.#sweep(), 250);
+    this.#sweeper.unref();
+  }
+
+  /** Closes every socket with 1001 (server going away). */
+  shutdown(): void {
+    clearInterval(this.#sweeper);
+    for (const set of this.#byUser.values()) for (const ws of set) this.#end(ws, CLOSE.goingAway, 'server shutting down');
+  }
+
+  /** Hands one event of the log to its subscribers; called by the fan-out in position order. */
+  deliver(event: RecordedChatEvent): void {
+    const app = this.#app;
+    if (!app) return;
+    if (event.type === 'room.joined') {
+      for (const ws of this.#socketsOf(event.data.userId)) if (ws.getUserData().ready) this.#subscribeRoom(ws, event.data.roomId);
+    }
+    const frame = toEventFrame(event);
+    if (frame) {
+      const live = LIVE_ONLY_EVENT_TYPES.includes(event.type);
+      const topic = live ? topics.live(frame.room) : topics.room(frame.room);
+      const subscribers = app.numSubscribers(topic);
+      if (subscribers > 0) {
+        app.publish(topic, JSON.stringify(frame));
+        this.deps.metrics.deliveries.inc(subscribers);
+      }
+      this.deps.metrics.published.inc();
+    }
+    if (event.type === 'room.left') {
+      for (const ws of this.#socketsOf(event.data.userId)) this.#unsubscribeRoom(ws, event.data.roomId);
+    }
+    if (event.type === 'session.ended') {
+      for (const ws of [...(this.#bySession.get(event.data.sessionId) ?? [])]) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
+    }
+  }
+
+  /** Sends a presence frame to each of `recipients` connected here. */
+  sendPresence(userId: string, online: boolean, recipients: readonly string[]): void {
+    const app = this.#app;
+    if (!app) return;
+    const frame = JSON.stringify({ type: 'presence', user: userId, online } satisfies ServerFrame);
+    for (const recipient of recipients) app.publish(topics.presence(recipient), frame);
+  }
+
+  #socketsOf(userId: string): Socket[] {
+    return [...(this.#byUser.get(userId) ?? [])];
+  }
+
+  #upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+    // uWS invalidates `req` at the first await: copy everything now.
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    const host = req.getHeader('host');
+    const forwardedProto = req.getHeader('x-forwarded-proto');
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1];
+    const cookie = readCookie(req.getHeader('cookie'), SESSION_COOKIE);
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const refuse = (status: string, code: string, message: string) => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(status).writeHeader('Content-Type', 'application/json').end(JSON.stringify({ error: { code, message } }));
+      });
+    };
+    void (async () => {
+      try {
+        const protocolName = this.deps.config.trustProxy && forwardedProto ? forwardedProto : 'http';
+        if (origin && !isAllowedOrigin(origin, { protocol: protocolName, host }, this.deps.config)) {
+          throw new ForbiddenError('This origin may not open a WebSocket here.', 'forbidden_origin');
+        }
+        const token = bearer ?? cookie;
+        if (!token) throw new UnauthorizedError();
+        const principal = await this.deps.identity.authenticate(token);
+        if (aborted) return;
+        const connection: Connection = {
+          principal,
+          bucket: new TokenBucket(this.deps.limits.rate, this.deps.limits.burst),
+          rooms: new Set(),
+          helloStarted: false,
+          ready: false,
+          closed: false,
+          degraded: false,
+          violations: { count: 0, since: Date.now() },
+        };
+        res.cork(() => res.upgrade(connection, key, protocol, extensions, context));
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError instanceof ForbiddenError) refuse('403 Forbidden', appError.code, appError.message);
+        else if (appError instanceof UnauthorizedError) refuse('401 Unauthorized', appError.code, appError.message);
+        else refuse('503 Service Unavailable', 'unavailable', 'Try again shortly.');
+      }
+    })();
+  }
+
+  #open(ws: Socket): void {
+    const { principal } = ws.getUserData();
+    add(this.#byUser, principal.user.id, ws);
+    add(this.#bySession, principal.sessionId, ws);
+    ws.subscribe(topics.user(principal.user.id));
+    this.deps.metrics.connections.inc();
+    this.deps.onConnected(principal.user.id);
+  }
+
+  #close(ws: Socket): void {
+    const data = ws.getUserData();
+    data.closed = true;
+    remove(this.#byUser, data.principal.user.id, ws);
+    remove(this.#bySession, data.principal.sessionId, ws);
+    this.deps.metrics.connections.dec();
+    this.deps.onDisconnected(data.principal.user.id);
+  }
+
+  #message(ws: Socket, message: ArrayBuffer, isBinary: boolean): void {
+    const data = ws.getUserData();
+    this.deps.metrics.framesIn.inc();
+    if (message.byteLength > MAX_FRAME_BYTES) return this.#end(ws, CLOSE.tooLarge, 'frame too large');
+    if (!data.bucket.take()) {
+      this.#violation(ws);
+      return this.#sendError(ws, new RateLimitedError(1, 'Too many frames; slow down.'));
+    }
+    if (isBinary) return this.#refuse(ws, undefined, 'invalid_frame', 'Frames must be JSON text.');
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(message).toString('utf8'));
+    } catch {
+      return this.#refuse(ws, undefined, 'invalid_json', 'The frame is not valid JSON.');
+    }
+    const parsed = clientFrame.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const id = typeof (json as { id?: unknown })?.id === 'string' ? ((json as { id: string }).id.slice(0, 64)) : undefined;
+      const field = issue.path.join('.') || undefined;
+      return this.#refuse(ws, id, 'invalid_input', field ? `${field}: ${issue.message}` : issue.message, field);
+    }
+    void this.#dispatch(ws, parsed.data).catch((error: unknown) => this.#sendError(ws, error, 'id' in parsed.data ? parsed.data.id : undefined));
+  }
+
+  async #dispatch(ws: Socket, frame: ClientFrame): Promise<void> {
+    const { principal } = ws.getUserData();
+    const { messages } = this.deps;
+    const started = performance.now();
+    switch (frame.type) {
+      case 'ping':
+        return this.#send(ws, { type: 'pong' });
+      case 'hello':
+        return this.#hello(ws, frame.since);
+      case 'typing':
+        await messages.typing(principal, frame.room);
+        return;
+      case 'read':
+        await messages.read(principal, { roomId: frame.room, position: frame.position });
+        return;
+      case 'send':
+      case 'edit':
+      case 'delete':
+      case 'react': {
+        const ack =
+          frame.type === 'send'
+            ? await messages.send(principal, { id: frame.id, roomId: frame.room, body: frame.body })
+            : frame.type === 'edit'
+              ? await messages.edit(principal, { commandId: frame.id, messageId: frame.message, body: frame.body })
+              : frame.type === 'delete'
+                ? await messages.delete(principal, { commandId: frame.id, messageId: frame.message })
+                : await messages.react(principal, { commandId: frame.id, messageId: frame.message, emoji: frame.emoji });
+        this.deps.metrics.acks.inc();
+        this.deps.metrics.ackLatency.observe((performance.now() - started) / 1000);
+        return this.#send(ws, { type: 'ack', id: frame.id, position: ack.position, ...(ack.duplicate ? { duplicate: true } : {}) });
+      }
+    }
+  }
+
+  /**
+   * Streams every event after `since` in the user's rooms, page by page, then
+   * subscribes to live events at exactly the position the fan-out has
+   * delivered up to, and says `ready`. The subscribe happens in the same tick
+   * as the check that the catch-up reached the fan-out's position, so no event
+   * falls between the two and none arrives twice.
+   */
+  async #hello(ws: Socket, since: number): Promise<void> {
+    const data = ws.getUserData();
+    if (data.helloStarted) return this.#refuse(ws, undefined, 'invalid_input', 'hello may be sent once per connection.');
+    data.helloStarted = true;
+    const userId = data.principal.user.id;
+    const { store, limits, metrics } = this.deps;
+    let after = since;
+    for (;;) {
+      const target = this.deps.fanOut().position;
+      const rooms = await this.#roomsOf(userId);
+      const page = await store.read({
+        after,
+        upTo: target,
+        limit: limits.catchUpPage,
+        streams: rooms.map(roomStream),
+        excludeTypes: LIVE_ONLY_EVENT_TYPES,
+      });
+      if (data.closed) return;
+      metrics.catchUpPages.inc();
+      for (const event of page) {
+        const frame = toEventFrame(event);
+        if (frame) this.#send(ws, frame);
+      }
+      if (page.length === limits.catchUpPage) {
+        after = page.at(-1)!.position;
+        await this.#drained(ws);
+        continue;
+      }
+      after = target;
+      if (this.deps.fanOut().position !== target) continue;
+      for (const room of rooms) this.#subscribeRoom(ws, room);
+      ws.subscribe(topics.presence(userId));
+      data.ready = true;
+      this.#send(ws, { type: 'ready', position: target });
+      return;
+    }
+  }
+
+  async #roomsOf(userId: string): Promise<string[]> {
+    const rows = await this.deps.db.selectFrom('memberships').select('room_id').where('user_id', '=', userId).execute();
+    return rows.map((r) => r.room_id);
+  }
+
+  /** Waits until the socket's send buffer is below the soft limit (or it closed). */
+  async #drained(ws: Socket): Promise<void> {
+    while (!ws.getUserData().closed && ws.getBufferedAmount() > this.deps.limits.softBackpressure) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  #subscribeRoom(ws: Socket, roomId: string): void {
+    const data = ws.getUserData();
+    if (data.closed) return;
+    data.rooms.add(roomId);
+    ws.subscribe(topics.room(roomId));
+    if (!data.degraded) ws.subscribe(topics.live(roomId));
+  }
+
+  #unsubscribeRoom(ws: Socket, roomId: string): void {
+    const data = ws.getUserData();
+    if (data.closed || !data.rooms.delete(roomId)) return;
+    ws.unsubscribe(topics.room(roomId));
+    ws.unsubscribe(topics.live(roomId));
+  }
+
+  /**
+   * Every 250 ms: a reader falling behind first stops receiving live-only
+   * frames (typing, presence); past the hard limit it is closed with 1008 and
+   * catches up when it reconnects. Durable events are never dropped silently.
+   */
+  #sweep(): void {
+    const { softBackpressure, hardBackpressure } = this.deps.limits;
+    for (const set of this.#byUser.values()) {
+      for (const ws of set) {
+        const data = ws.getUserData();
+        const buffered = ws.getBufferedAmount();
+        if (buffered > hardBackpressure) {
+          this.#end(ws, CLOSE.policy, 'reader too slow');
+        } else if (!data.degraded && buffered > softBackpressure) {
+          data.degraded = true;
+          for (const room of data.rooms) ws.unsubscribe(topics.live(room));
+          ws.unsubscribe(topics.presence(data.principal.user.id));
+        } else if (data.degraded && buffered < softBackpressure / 4) {
+          data.degraded = false;
+          for (const room of data.rooms) ws.subscribe(topics.live(room));
+          if (data.ready) ws.subscribe(topics.presence(data.principal.user.id));
+        }
+      }
+    }
+  }
+
+  #violation(ws: Socket): void {
+    const data = ws.getUserData();
+    const now = Date.now();
+    if (now - data.violations.since > 10_000) data.violations = { count: 0, since: now };
+    data.violations.count += 1;
+    if (data.violations.count > this.deps.limits.maxViolations) this.#end(ws, CLOSE.policy, 'rate limit exceeded');
+  }
+
+  #refuse(ws: Socket, id: string | undefined, code: string, message: string, field?: string): void {
+    this.deps.metrics.errors.inc({ code });
+    this.#send(ws, { type: 'error', ...(id ? { id } : {}), code, message, ...(field ? { field } : {}) });
+  }
+
+  /** The one place errors become `error` frames. Unknown errors are logged, not leaked. */
+  #sendError(ws: Socket, error: unknown, id?: string): void {
+    const appError = toAppError(error);
+    if (!appError) {
+      this.deps.logger.error({ err: error }, 'unhandled error in WebSocket command');
+      return this.#refuse(ws, id, 'internal_error', 'Something went wrong on our side.');
+    }
+    this.deps.metrics.errors.inc({ code: appError.code });
+    this.#send(ws, { type: 'error', ...(id ? { id } : {}), code: appError.code, message: appError.message, ...appError.details });
+  }
+
+  #send(ws: Socket, frame: ServerFrame): void {
+    if (ws.getUserData().closed) return;
+    ws.send(JSON.stringify(frame));
+    this.deps.metrics.framesOut.inc();
+  }
+
+  #end(ws: Socket, code: number, reason: string): void {
+    const data = ws.getUserData();
+    if (data.closed) return;
+    this.deps.metrics.closes.inc({ code: String(code) });
+    data.closed = true;
+    ws.end(code, reason);
+  }
+}
+
+function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key) ?? new Set<V>();
+  set.add(value);
+  map.set(key, set);
+}
+
+function remove<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}

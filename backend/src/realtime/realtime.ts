@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { App } from '../app/create-app';
+import type { Config } from '../config/config';
+import { LocalBus, PostgresBus, RedisBus, type SignalBus } from './bus';
+import { FanOut } from './fan-out';
+import { DEFAULT_LIMITS, Gateway, type GatewayLimits } from './gateway';
+import { Presence } from './presence';
+
+/** How the nodes of a deployment signal each other. */
+export type BusTarget = { kind: 'local' } | { kind: 'postgres'; url: string } | { kind: 'redis'; url: string };
+
+/** REDIS_URL wins; otherwise a Postgres server's LISTEN/NOTIFY; the embedded database needs no bus. */
+export function busTargetOf(config: Config): BusTarget {
+  if (config.redisUrl) return { kind: 'redis', url: config.redisUrl };
+  if (config.databaseUrl) return { kind: 'postgres', url: config.databaseUrl };
+  return { kind: 'local' };
+}
+
+export interface Realtime {
+  readonly gateway: Gateway;
+  readonly fanOut: FanOut;
+  readonly presence: Presence;
+  readonly bus: SignalBus;
+  readonly nodeId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the real-time side of one node: the bus, the fan-out that follows the
+ * log, presence, and the gateway (attached to uWS by the front server).
+ */
+export async function startRealtime(options: {
+  app: App;
+  config: Config;
+  logger: Logger;
+  bus: BusTarget;
+  limits?: Partial<GatewayLimits>;
+}): Promise<Realtime> {
+  const { app, config, logger } = options;
+  const { db, store, identity, messages } = app.services;
+  const nodeId = randomUUID();
+  let fanOut: FanOut | undefined;
+  const bus = await openBus(options.bus, () => fanOut?.signal());
+
+  const gateway: Gateway = new Gateway({
+    config,
+    db,
+    store,
+    identity,
+    messages,
+    fanOut: () => fanOut!,
+    metrics: app.metrics,
+    logger,
+    onConnected: (userId) => presence.connected(userId),
+    onDisconnected: (userId) => presence.disconnected(userId),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  });
+
+  const presence = new Presence(nodeId, bus, (userId, online) => {
+    // Tell everyone who shares a room with the user (and the user's other tabs).
+    db.selectFrom('memberships as mine')
+      .innerJoin('memberships as theirs', 'theirs.room_id', 'mine.room_id')
+      .select('theirs.user_id')
+      .distinct()
+      .where('mine.user_id', '=', userId)
+      .execute()
+      .then((rows) => gateway.sendPresence(userId, online, rows.map((r) => r.user_id)))
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence fan-out failed'));
+  });
+
+  fanOut = new FanOut(store, (event) => gateway.deliver(event), (error) => logger.warn({ err: error }, 'fan-out read failed'));
+  await fanOut.start();
+  const unsubscribe = store.onCommitted((events) => {
+    fanOut!.onLocalCommit(events);
+    void bus.publish({ kind: 'appended', position: events.at(-1)!.position }).catch(() => {});
+  });
+  bus.subscribe((message) => {
+    if (message.kind === 'appended' && message.position > fanOut!.position) fanOut!.signal();
+  });
+  presence.start();
+  app.setPresence(presence);
+
+  return {
+    gateway,
+    fanOut,
+    presence,
+    bus,
+    nodeId,
+    async close() {
+      unsubscribe();
+      presence.stop();
+      fanOut!.stop();
+      await fanOut!.settled();
+      await bus.close();
+    },
+  };
+}
+
+async function openBus(target: BusTarget, onReconnect: () => void): Promise<SignalBus> {
+  switch (target.kind) {
+    case 'local':
+      return new LocalBus();
+    case 'postgres': {
+      const bus = new PostgresBus(target.url, onReconnect);
+      await bus.start();
+      return bus;
+    }
+    case 'redis': {
+      const bus = new RedisBus(target.url);
+      await bus.start();
+      return bus;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { ForbiddenError, NotFoundError } from '../errors/errors';
+import type { NewChatEvent } from '../events';
+import { roomStream } from './events';
+
+/** A room as decisions see it; `undefined` when it does not exist. */
+export interface RoomFacts {
+  readonly kind: 'public' | 'private' | 'dm';
+}
+
+const joined = (roomId: string, userId: string): NewChatEvent => ({
+  stream: roomStream(roomId),
+  type: 'room.joined',
+  data: { roomId, userId },
+});
+
+/** Creates a public or private room with its creator as the first member. */
+export function decideCreateRoom(command: {
+  readonly roomId: string;
+  readonly name: string;
+  readonly kind: 'public' | 'private';
+  readonly actor: string | null;
+}): NewChatEvent[] {
+  const created: NewChatEvent = {
+    stream: roomStream(command.roomId),
+    type: 'room.created',
+    data: { roomId: command.roomId, name: command.name, kind: command.kind },
+  };
+  return command.actor ? [created, joined(command.roomId, command.actor)] : [created];
+}
+
+/** Joins a public room. Private rooms and DMs are invisible to non-members: 404. */
+export function decideJoin(
+  command: { readonly roomId: string; readonly actor: string },
+  state: { readonly room: RoomFacts | undefined; readonly isMember: boolean },
+): NewChatEvent[] {
+  if (state.isMember) return [];
+  if (state.room?.kind !== 'public') throw new NotFoundError('No such room.');
+  return [joined(command.roomId, command.actor)];
+}
+
+export function decideLeave(
+  command: { readonly roomId: string; readonly actor: string },
+  state: { readonly room: RoomFacts | undefined; readonly isMember: boolean },
+): NewChatEvent[] {
+  if (!state.room || (!state.isMember && state.room.kind !== 'public')) throw new NotFoundError('No such room.');
+  if (!state.isMember) return [];
+  return [{ stream: roomStream(command.roomId), type: 'room.left', data: { roomId: command.roomId, userId: command.actor } }];
+}
+
+/** A member adds someone to a public or private room (not to a DM). */
+export function decideAddMember(
+  command: { readonly roomId: string; readonly userId: string },
+  state: {
+    readonly room: RoomFacts | undefined;
+    readonly actorIsMember: boolean;
+    readonly userExists: boolean;
+    readonly userIsMember: boolean;
+  },
+): NewChatEvent[] {
+  if (!state.room || !state.actorIsMember) throw new NotFoundError('No such room.');
+  if (state.room.kind === 'dm') throw new ForbiddenError('Direct messages are between their two people only.');
+  if (!state.userExists) throw new NotFoundError('No such user.', 'user_not_found');
+  if (state.userIsMember) return [];
+  return [joined(command.roomId, command.userId)];
+}
+
+/** Opens the DM room of two users (or a notes-to-self room), once. */
+export function decideOpenDm(
+  command: { readonly roomId: string; readonly actor: string; readonly other: string; readonly name: string },
+  state: { readonly exists: boolean },
+): NewChatEvent[] {
+  if (state.exists) return [];
+  const members = [...new Set([command.actor, command.other])];
+  return [
+    { stream: roomStream(command.roomId), type: 'room.created', data: { roomId: command.roomId, name: command.name, kind: 'dm' } },
+    ...members.map((userId) => joined(command.roomId, userId)),
+  ];
+}

@@ -1,0 +1,52 @@
+import type { RecordedChatEvent } from '../../events';
+import type { Projection } from '../../projections/projection';
+
+/** Row id of a user's membership in a room. */
+export const membershipId = (roomId: string, userId: string) => `${roomId}:${userId}`;
+
+/**
+ * Who is in which room, and how far each member has read. Joining counts the
+ * history before it as read; sending a message marks the room read up to it.
+ */
+export const membershipsProjection: Projection<'memberships'> = {
+  table: 'memberships',
+  keys(event: RecordedChatEvent) {
+    switch (event.type) {
+      case 'room.joined':
+      case 'room.left':
+        return [membershipId(event.data.roomId, event.data.userId)];
+      case 'receipt.read':
+      case 'message.sent':
+        return event.actor ? [membershipId(event.data.roomId, event.actor)] : [];
+      default:
+        return [];
+    }
+  },
+  evolve(row, event, id) {
+    switch (event.type) {
+      case 'room.joined':
+        return (
+          row ?? {
+            id,
+            room_id: event.data.roomId,
+            user_id: event.data.userId,
+            joined_at: event.occurredAt,
+            last_read_position: event.position,
+          }
+        );
+      case 'room.left':
+        return undefined;
+      case 'receipt.read':
+        return advanceRead(row, event.data.position);
+      case 'message.sent':
+        return advanceRead(row, event.position);
+      default:
+        return row;
+    }
+  },
+};
+
+/** Moves the read marker forward; the same row when it would not move. */
+function advanceRead<R extends { last_read_position: number }>(row: R | undefined, position: number): R | undefined {
+  return row && position > row.last_read_position ? { ...row, last_read_position: position } : row;
+}

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as eventLog from './0001_event_log';
+import * as projections from './0002_projections';
+
+/**
+ * Every migration, in order. Listed statically (not read from disk) so the
+ * bundled server carries them. Names must sort in application order.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_event_log': eventLog,
+  '0002_projections': projections,
+};
