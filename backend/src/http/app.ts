@@ -55,7 +55,7 @@ export function buildHttpApp(deps: {
     ctx.body = await deps.metrics.registry.metrics();
   });
   identityRoutes(router, { identity: services.identity, users: services.users, config, auth });
-  roomRoutes(router, { rooms: services.rooms, auth });
+  roomRoutes(router, { rooms: services.rooms, users: services.users, auth });
   messageRoutes(router, { messages: services.messages, auth });
 
   app.use(errorMiddleware(logger));

@@ -25,7 +25,12 @@ export class UsersDirectory {
       .orderBy('username_lower')
       .limit(limit)
       .execute();
+    return this.withPresence(rows);
+  }
+
+  /** `users` with whether each has a live connection right now. */
+  withPresence<T extends { id: string; username: string }>(users: T[]): { id: string; username: string; online: boolean }[] {
     const presence = this.presence();
-    return rows.map((r) => ({ id: r.id, username: r.username, online: presence.isOnline(r.id) }));
+    return users.map((u) => ({ id: u.id, username: u.username, online: presence.isOnline(u.id) }));
   }
 }

@@ -4,11 +4,12 @@ import type { Middleware } from 'koa';
 import { principalOf } from '../http/auth';
 import type { AppState } from '../http/state';
 import { pathId, validate } from '../http/validate';
+import type { UsersDirectory } from '../identity/users-directory';
 import type { RoomsService } from './service';
 
 /** The room and DM routes of the contract. */
-export function roomRoutes(router: Router<AppState>, deps: { rooms: RoomsService; auth: Middleware<AppState> }): void {
-  const { rooms, auth } = deps;
+export function roomRoutes(router: Router<AppState>, deps: { rooms: RoomsService; users: UsersDirectory; auth: Middleware<AppState> }): void {
+  const { rooms, users, auth } = deps;
   const roomId = (value: unknown) => pathId(value, 'room');
 
   router.get('/api/rooms', auth, async (ctx) => {
@@ -32,6 +33,10 @@ export function roomRoutes(router: Router<AppState>, deps: { rooms: RoomsService
   router.post('/api/rooms/:id/leave', auth, async (ctx) => {
     await rooms.leave(principalOf(ctx), roomId(ctx.params.id));
     ctx.status = 204;
+  });
+
+  router.get('/api/rooms/:id/members', auth, async (ctx) => {
+    ctx.body = { members: users.withPresence(await rooms.members(principalOf(ctx), roomId(ctx.params.id))) };
   });
 
   router.post('/api/rooms/:id/members', auth, async (ctx) => {

@@ -165,6 +165,19 @@ export class RoomsService {
     }));
   }
 
+  /** The members of a room the caller may see (404 otherwise), by name. */
+  async members(principal: Principal, roomId: string): Promise<{ id: string; username: string }[]> {
+    const access = await this.#access(roomId, principal.user.id);
+    if (!access.room) throw new NotFoundError('No such room.');
+    return this.ctx.db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.username'])
+      .where('m.room_id', '=', roomId)
+      .orderBy('u.username_lower')
+      .execute();
+  }
+
   #access(roomId: string, userId: string) {
     return loadRoomAccess(this.ctx.db, roomId, userId);
   }
