@@ -48,6 +48,9 @@ const environmentSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   SOCKETIO_MESSAGE_QUEUE: redisUrl.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WS_RATE_LIMIT: z.coerce.number().positive().optional(),
+  WS_RATE_BURST: z.coerce.number().int().positive().optional(),
+  ALLOW_UNSAFE_DURABILITY: bool.default(false),
 });
 
 /** The validated, typed configuration of one server process. */
@@ -75,6 +78,11 @@ export interface Config {
   readonly maxUploadBytes: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: string;
+  /** Frames per second each WebSocket may send, and the burst above that; unset keeps the gateway's defaults (20/s, 60). */
+  readonly wsRateLimit?: number;
+  readonly wsRateBurst?: number;
+  /** Start even if Postgres runs with fsync=off or synchronous_commit=off (acks could then be lost). */
+  readonly allowUnsafeDurability: boolean;
 }
 
 /** Start-up refused because a setting is invalid; the message names the variable. */
@@ -118,6 +126,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     maxUploadBytes: Math.floor(e.MAX_UPLOAD_MB * 1024 * 1024),
     redisUrl: e.REDIS_URL ?? e.SOCKETIO_MESSAGE_QUEUE,
     logLevel: e.LOG_LEVEL,
+    ...(e.WS_RATE_LIMIT !== undefined ? { wsRateLimit: e.WS_RATE_LIMIT } : {}),
+    ...(e.WS_RATE_BURST !== undefined ? { wsRateBurst: e.WS_RATE_BURST } : {}),
+    allowUnsafeDurability: e.ALLOW_UNSAFE_DURABILITY,
   };
 }
 

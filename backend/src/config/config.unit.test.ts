@@ -230,3 +230,19 @@ describe('blank values (regression)', () => {
     expect(parseConfig({ PORT: '   ', HOST: ' ' })).toMatchObject({ port: 5000, host: '127.0.0.1' });
   });
 });
+
+describe('parseConfig WebSocket rate limit', () => {
+  it('leaves the gateway defaults in place when unset', () => {
+    const config = parseConfig({});
+    expect(config.wsRateLimit).toBeUndefined();
+    expect(config.wsRateBurst).toBeUndefined();
+  });
+
+  it('reads WS_RATE_LIMIT and WS_RATE_BURST', () => {
+    expect(parseConfig({ WS_RATE_LIMIT: '2.5', WS_RATE_BURST: '500' })).toMatchObject({ wsRateLimit: 2.5, wsRateBurst: 500 });
+  });
+
+  it('refuses non-positive values, naming the variable', () => {
+    expect(configErrorMessage({ WS_RATE_LIMIT: '0', WS_RATE_BURST: '1.5' })).toMatch(/WS_RATE_LIMIT.*WS_RATE_BURST/);
+  });
+});

@@ -54,7 +54,12 @@ export async function startRealtime(options: {
     logger,
     onConnected: (userId) => presence.connected(userId),
     onDisconnected: (userId) => presence.disconnected(userId),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits: {
+      ...DEFAULT_LIMITS,
+      ...(config.wsRateLimit !== undefined ? { rate: config.wsRateLimit } : {}),
+      ...(config.wsRateBurst !== undefined ? { burst: config.wsRateBurst } : {}),
+      ...options.limits,
+    },
   });
 
   const presence = new Presence(nodeId, bus, (userId, online) => {
