@@ -7,7 +7,7 @@ PACKAGE_FILES := package.json package-lock.json schema/package.json backend/pack
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest --config backend/vitest.config.ts
 
-.PHONY: help install build start test test-unit test-int typecheck replay clean
+.PHONY: help install build start test test-unit test-int test-faults test-security typecheck replay clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,20 @@ test-unit: install ## Unit tests only
 
 test-int: install ## Integration tests only
 	$(VITEST) run --project int
+
+# A hardening suite: vitest with its own config, then the summary table (tallies + pass/fail).
+define hardening
+	rm -rf .hardening/$(1) && mkdir -p .hardening/$(1)
+	status=0; HARDENING_TALLY_DIR=$(CURDIR)/.hardening/$(1) node_modules/.bin/vitest run --config backend/vitest.$(1).config.ts \
+	  --reporter=default --reporter=json --outputFile.json=.hardening/$(1)/report.json || status=$$?; \
+	node scripts/hardening/summary.mjs $(1) .hardening/$(1) && exit $$status
+endef
+
+test-faults: install ## Fault injection (kill -9, Postgres restarts, node loss, races), history-checked; needs TEST_DATABASE_URL
+	$(call hardening,faults)
+
+test-security: install ## Security suite: JWT, handshake, object access, CSRF, passwords, encryption, fuzzing
+	$(call hardening,security)
 
 replay: install ## Rebuild every projection from the event log and verify it
 	$(TSX) scripts/replay.ts

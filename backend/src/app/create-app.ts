@@ -6,6 +6,7 @@ import type { Config } from '../config/config';
 import type { Secrets } from '../config/secrets';
 import { Keyring } from '../crypto/keyring';
 import type { DatabaseHandle } from '../db/database';
+import { assertDurable } from '../db/durability';
 import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/types';
 import { EventStore } from '../eventstore/store';
@@ -61,6 +62,7 @@ export async function createApp(options: {
 }): Promise<App> {
   const { config, secrets, database, logger } = options;
   const db = database.db;
+  await assertDurable(database, config.allowUnsafeDurability, logger);
   await migrateToLatest(db);
   const keyring = new Keyring(db, secrets.eventKey);
   const store = new EventStore(db, keyring, liveProjector(allProjections));

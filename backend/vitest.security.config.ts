@@ -1,0 +1,3 @@
+import { hardeningConfig } from './vitest.hardening.ts';
+
+export default hardeningConfig('security');
