@@ -21,18 +21,32 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>ChatterLink</h1><p>The server is running. The web app has not been built: run <code>make build</code>.</p></main></body></html>`;
 
+function decodePath(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Serves the built PWA from `root` for GET/HEAD outside `/api`. Hashed assets
- * are immutable; everything else revalidates so a new version is never
- * silently stale. Unknown paths get `index.html` (client-side routing).
+ * are immutable; everything else (index.html, sw.js, the manifest) revalidates
+ * so a new version is never silently stale. Paths without a file extension get
+ * `index.html` (client-side routing); a missing file is a 404, never the app
+ * shell under a script's URL.
  */
 export function staticFiles(root: string): Middleware {
   const base = normalize(root + sep);
   return async (ctx, next) => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path.startsWith('/api/') || ctx.path === '/api') return next();
-    const requested = normalize(join(base, decodeURIComponent(ctx.path)));
+    const decoded = decodePath(ctx.path);
+    if (decoded === undefined) return next();
+    const requested = normalize(join(base, decoded));
     if (!requested.startsWith(base)) return next();
-    const file = (await isFile(requested)) ? requested : join(base, 'index.html');
+    const found = await isFile(requested);
+    if (!found && extname(requested) !== '') return next();
+    const file = found ? requested : join(base, 'index.html');
     if (!(await isFile(file))) {
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = PLACEHOLDER;

@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+
+/** Where screenshots and other artefacts go (gitignored). */
+export const ARTEFACTS = fileURLToPath(new URL('../../../test-results/e2e/', import.meta.url));
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = CANDIDATES.find((path) => existsSync(path));
+  if (!executablePath) throw new Error('Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  mkdirSync(ARTEFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A fresh browser profile (its own cookies, IndexedDB, service workers) at a phone or desktop size. */
+export function newContext(browser: Browser, baseURL: string, size: 'desktop' | 'phone' = 'desktop'): Promise<BrowserContext> {
+  const viewport = size === 'phone' ? { width: 360, height: 740 } : { width: 1280, height: 800 };
+  return browser.newContext({ baseURL, viewport, ...(size === 'phone' ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+}
+
+/** Registers `username` through the UI and waits for the chat to be live. */
+export async function register(page: Page, username: string, password = 'correct horse battery'): Promise<void> {
+  await page.goto('/login');
+  await page.getByRole('tab', { name: 'Create account' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await waitLive(page);
+}
+
+/** Waits until the connection has caught up and is live. */
+export async function waitLive(page: Page): Promise<void> {
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+}
+
+/** Opens a room from the sidebar by its visible name. */
+export async function openRoom(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('link', { name: new RegExp(`^${name}\\b`) }).click();
+  await page.getByRole('textbox', { name: new RegExp(`^Message #?${name}`) }).waitFor();
+}
+
+/** Types `body` in the composer and presses Enter. */
+export async function sendMessage(page: Page, body: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: /^Message / });
+  await box.fill(body);
+  await box.press('Enter');
+}
+
+/** The bodies of the messages the timeline shows, in order. */
+export function timelineBodies(page: Page): Promise<string[]> {
+  return page.locator('article.message .body .message-text').allInnerTexts();
+}

@@ -1,0 +1,182 @@
+import type { ClientFrame, EventFrame, ServerFrame } from '@chatterlink/schema/protocol';
+import { parseServerFrame } from '@chatterlink/schema/protocol/server-frames';
+import { backoffDelay } from './backoff';
+
+export type ConnectionState = 'offline' | 'connecting' | 'syncing' | 'live' | 'signed-out';
+
+export type Reply = Extract<ServerFrame, { type: 'ack' } | { type: 'error' }>;
+
+/** What the connection hands to the rest of the app. */
+export interface ConnectionHooks {
+  /** The `since` of the next `hello`: the replica's last applied position. */
+  since(): Promise<number>;
+  /** A durable event, in position order; the next one waits for this promise. */
+  onEvent(frame: EventFrame): Promise<void>;
+  /** Catch-up is complete (after every earlier event was handled). */
+  onReady(position: number): Promise<void>;
+  onTyping(frame: EventFrame): void;
+  onPresence(userId: string, online: boolean): void;
+  onReply(frame: Reply): void;
+  onState(state: ConnectionState): void;
+  /** Asked after the socket closed abnormally: true when the session is gone (vs. a network problem). */
+  isSignedOut(): Promise<boolean>;
+}
+
+const PING_EVERY_MS = 20_000;
+const PONG_TIMEOUT_MS = 8_000;
+
+/**
+ * The WebSocket to `/ws`: says `hello` with the last seen position, validates
+ * every frame, hands them on in order, and reconnects with backoff and jitter.
+ */
+export class Connection {
+  #socket: WebSocket | undefined;
+  #state: ConnectionState = 'offline';
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #stopped = true;
+
+  constructor(
+    private readonly hooks: ConnectionHooks,
+    private readonly url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+  ) {}
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    addEventListener('online', this.#onOnline);
+    addEventListener('offline', this.#onOffline);
+    this.#open();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    removeEventListener('online', this.#onOnline);
+    removeEventListener('offline', this.#onOffline);
+    clearTimeout(this.#retryTimer);
+    this.#drop();
+    this.#setState('offline');
+  }
+
+  /** Sends a frame when the socket is live; false otherwise (the caller keeps it for later). */
+  send(frame: ClientFrame): boolean {
+    if (this.#state !== 'live' || this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.hooks.onState(state);
+  }
+
+  #onOnline = () => {
+    this.#attempt = 0;
+    if (!this.#socket) {
+      clearTimeout(this.#retryTimer);
+      this.#open();
+    }
+  };
+
+  // The browser knows before the socket does: don't wait for a ping to time out.
+  #onOffline = () => {
+    this.#drop();
+    this.#setState('offline');
+  };
+
+  #open(): void {
+    if (this.#stopped || this.#socket) return;
+    this.#setState('connecting');
+    const socket = new WebSocket(this.url);
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = async () => {
+      opened = true;
+      this.#setState('syncing');
+      try {
+        socket.send(JSON.stringify({ type: 'hello', since: await this.hooks.since() } satisfies ClientFrame));
+        this.#startPing(socket);
+      } catch {
+        socket.close(); // could not tell where to resume: try again later
+      }
+    };
+    socket.onmessage = (message) => this.#receive(message.data);
+    socket.onclose = (close) => {
+      if (this.#socket !== socket) return;
+      this.#drop();
+      void this.#afterClose(close.code, opened);
+    };
+  }
+
+  async #afterClose(code: number, opened: boolean): Promise<void> {
+    // A refused upgrade looks like any network failure to a browser: ask the API which one it was.
+    if ((code === 4401 || !opened) && (await this.hooks.isSignedOut())) {
+      this.#stopped = true;
+      this.#setState('signed-out');
+      return;
+    }
+    this.#setState('offline');
+    if (this.#stopped) return;
+    const delay = backoffDelay(this.#attempt++, Math.random());
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #drop(): void {
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close();
+  }
+
+  #startPing(socket: WebSocket): void {
+    this.#pingTimer = setInterval(() => {
+      socket.send(JSON.stringify({ type: 'ping' } satisfies ClientFrame));
+      this.#pongTimer = setTimeout(() => socket.close(), PONG_TIMEOUT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  #receive(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = parseServerFrame(JSON.parse(String(data)));
+    } catch {
+      return; // not a frame of the protocol: nothing to do with it
+    }
+    switch (frame.type) {
+      case 'event':
+        if (frame.event === 'user.typing') this.hooks.onTyping(frame);
+        else this.#enqueue(() => this.hooks.onEvent(frame));
+        break;
+      case 'ready':
+        this.#enqueue(async () => {
+          await this.hooks.onReady(frame.position);
+          this.#attempt = 0;
+          this.#setState('live');
+        });
+        break;
+      case 'presence':
+        this.hooks.onPresence(frame.user, frame.online);
+        break;
+      case 'pong':
+        clearTimeout(this.#pongTimer);
+        break;
+      case 'ack':
+      case 'error':
+        this.#enqueue(async () => this.hooks.onReply(frame));
+        break;
+    }
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => console.error('ChatterLink: handling a frame failed', error));
+  }
+}

@@ -1,0 +1,50 @@
+import { ref, watch, type Ref } from 'vue';
+import { useChat } from './useChat';
+
+const SAVE_AFTER_MS = 300;
+
+/** The composer's text for the room, kept in the replica across reloads. */
+export function useDraft(roomId: Ref<string>) {
+  const { db } = useChat();
+  const text = ref('');
+  let loading = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const save = (room: string, value: string) =>
+    value ? db.drafts.put({ roomId: room, text: value }) : db.drafts.delete(room);
+
+  watch(
+    roomId,
+    async (room, previous) => {
+      if (previous !== undefined && timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        await save(previous, text.value);
+      }
+      loading = true;
+      text.value = (await db.drafts.get(room))?.text ?? '';
+      loading = false;
+    },
+    { immediate: true },
+  );
+
+  watch(text, (value) => {
+    if (loading) return;
+    clearTimeout(timer);
+    const room = roomId.value;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void save(room, value);
+    }, SAVE_AFTER_MS);
+  });
+
+  /** Empties the draft at once (after sending). */
+  async function clear(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    text.value = '';
+    await db.drafts.delete(roomId.value);
+  }
+
+  return { text, clear };
+}

@@ -1,0 +1,12 @@
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { createAppRouter } from './router';
+import { registerServiceWorker } from './sw-registration';
+import './styles.css';
+
+const app = createApp(App);
+app.use(createPinia());
+app.use(createAppRouter());
+app.mount('#app');
+registerServiceWorker();

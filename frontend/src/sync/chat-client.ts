@@ -1,0 +1,133 @@
+import { sessionResponse } from '@chatterlink/schema/protocol/server-frames';
+import { liveQuery, type Subscription } from 'dexie';
+import { shallowRef, type ShallowRef } from 'vue';
+import { Connection, type ConnectionState } from '../api/connection';
+import { api, ApiError, setCsrfToken } from '../api/http';
+import { Replica } from '../db/replica';
+import { Outbox } from '../outbox/outbox';
+import { applyEvent, markRead } from './apply-event';
+import { loadOlder, refreshMembers, refreshRooms } from './fetchers';
+import { electLeader } from './leader';
+import { TYPING_SENDS_EVERY_MS, TypingState } from './typing';
+
+/**
+ * Everything a signed-in user's tab runs: the replica, the connection that
+ * fills it, and the outbox that empties into it.
+ */
+export class ChatClient {
+  readonly db: Replica;
+  readonly outbox: Outbox;
+  readonly connection: Connection;
+  readonly typing = new TypingState();
+  readonly state: ShallowRef<ConnectionState> = shallowRef('offline');
+  readonly leader = shallowRef(false);
+  #lastTypingSent = new Map<string, number>();
+  #resign: (() => void) | undefined;
+  #pending: Subscription | undefined;
+
+  constructor(readonly me: { id: string; username: string; isAdmin: boolean }) {
+    this.db = new Replica(me.id);
+    this.connection = new Connection({
+      since: () => this.#since(),
+      onEvent: async (frame) => {
+        if (frame.event === 'message.sent' && frame.actor) this.typing.stopped(frame.room, frame.actor);
+        const next = await applyEvent(this.db, frame, me.id);
+        if (next.refreshRooms) await this.#quietly(refreshRooms(this.db));
+        if (next.refreshMembers) await this.#quietly(refreshMembers(this.db, next.refreshMembers));
+      },
+      onReady: async () => {
+        await this.#quietly(this.#afterCatchUp());
+      },
+      onTyping: (frame) => {
+        if (frame.actor && frame.actor !== me.id) this.typing.seen(frame.room, frame.actor, Date.now());
+      },
+      onPresence: (userId, online) => void this.db.users.update(userId, { online }),
+      onReply: (reply) => this.outbox.handleReply(reply),
+      onState: (state) => {
+        this.state.value = state;
+        this.outbox.setLive(state === 'live');
+      },
+      isSignedOut: async () => {
+        try {
+          await api('GET', '/api/me', sessionResponse);
+          return false;
+        } catch (error) {
+          return error instanceof ApiError && error.status === 401;
+        }
+      },
+    });
+    this.outbox = new Outbox(this.db, me.id, this.connection);
+  }
+
+  start(): void {
+    this.connection.start();
+    this.#resign = electLeader(`chatterlink-outbox-${this.me.id}`, (leader) => {
+      this.leader.value = leader;
+      this.outbox.setLeader(leader);
+    });
+    // Other tabs write to the same outbox: the leader delivers their commands too.
+    this.#pending = liveQuery(() => this.db.outbox.where('state').equals('pending').count()).subscribe(() => this.outbox.kick());
+  }
+
+  stop(): void {
+    this.#pending?.unsubscribe();
+    this.#resign?.();
+    this.connection.stop();
+    this.db.close();
+  }
+
+  /** Loads the page of history before what the replica holds. */
+  loadOlder(roomId: string): Promise<void> {
+    return loadOlder(this.db, roomId);
+  }
+
+  refreshMembers(roomId: string): Promise<void> {
+    return this.#quietly(refreshMembers(this.db, roomId));
+  }
+
+  refreshRooms(): Promise<void> {
+    return this.#quietly(refreshRooms(this.db).then(() => undefined));
+  }
+
+  /** Marks everything the replica holds in `roomId` as read, here at once and on the server when connected. */
+  async markRoomRead(roomId: string): Promise<void> {
+    const newest = await this.db.messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]).last();
+    const room = await this.db.rooms.get(roomId);
+    if (!newest || !room || newest.position <= room.readPosition) return;
+    await this.db.transaction('rw', [this.db.rooms, this.db.messages], () => markRead(this.db, roomId, newest.position, this.me.id));
+    this.connection.send({ type: 'read', room: roomId, position: newest.position });
+  }
+
+  /** Tells the room this user is typing, at most as often as the server records it. */
+  typingIn(roomId: string): void {
+    const now = Date.now();
+    if (now - (this.#lastTypingSent.get(roomId) ?? 0) < TYPING_SENDS_EVERY_MS) return;
+    if (this.connection.send({ type: 'typing', room: roomId })) this.#lastTypingSent.set(roomId, now);
+  }
+
+  /** A fresh replica starts from the server's present; older history comes page by page. */
+  async #since(): Promise<number> {
+    if (await this.db.meta.get('lastPosition')) return this.db.lastPosition();
+    const rooms = await refreshRooms(this.db);
+    const head = Math.max(0, ...rooms.map((r) => r.lastPosition));
+    await this.db.meta.put({ key: 'lastPosition', value: head });
+    return head;
+  }
+
+  async #afterCatchUp(): Promise<void> {
+    // Started offline from the cached user: the session's CSRF token is needed for REST commands.
+    setCsrfToken((await api('GET', '/api/me', sessionResponse)).csrfToken);
+    await refreshRooms(this.db);
+    const rooms = await this.db.rooms.toArray();
+    await Promise.all(rooms.map((r) => refreshMembers(this.db, r.id)));
+  }
+
+  async #quietly(work: Promise<unknown>): Promise<void> {
+    try {
+      await work;
+    } catch (error) {
+      // Offline or a room that vanished meanwhile: the next sync repairs it.
+      if (!(error instanceof ApiError)) console.error('ChatterLink: sync failed', error);
+    }
+  }
+}

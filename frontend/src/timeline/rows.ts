@@ -1,0 +1,70 @@
+import type { MessageRow, OutboxRow } from '../db/replica';
+
+/** A message as the timeline shows it: delivered, or still in the outbox. */
+export interface TimelineMessage extends MessageRow {
+  /** Set while the message waits in the outbox. */
+  delivery?: { state: 'pending' | 'failed'; error?: string };
+  /** Follows a message of the same author a few minutes earlier: shown without the header. */
+  continued: boolean;
+}
+
+export type TimelineRow =
+  | { kind: 'day'; key: string; label: string }
+  | { kind: 'message'; key: string; message: TimelineMessage };
+
+/** Messages of one author closer than this are grouped under one header. */
+const GROUP_WITHIN_MS = 5 * 60_000;
+
+function dayLabel(at: Date, now: Date): string {
+  const start = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((start(now) - start(at)) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  return at.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+}
+
+function pendingMessage(row: OutboxRow, me: string): MessageRow & Pick<TimelineMessage, 'delivery'> {
+  return {
+    id: row.id,
+    roomId: row.roomId,
+    position: Number.MAX_SAFE_INTEGER,
+    authorId: me,
+    body: row.body ?? '',
+    at: row.createdAt,
+    reactions: [],
+    delivery: { state: row.state, ...(row.error ? { error: row.error } : {}) },
+  };
+}
+
+/**
+ * The rows of a room's timeline, oldest first: delivered messages by
+ * position, then the user's queued ones, with a separator at each new day.
+ */
+export function timelineRows(messages: MessageRow[], queued: OutboxRow[], me: string, now = new Date()): TimelineRow[] {
+  const delivered = new Set(messages.map((m) => m.id));
+  const all: (MessageRow & Pick<TimelineMessage, 'delivery'>)[] = [
+    ...messages,
+    // An acknowledged message may still be in the outbox for a moment: show it once.
+    ...queued.filter((q) => q.kind === 'send' && !delivered.has(q.id)).map((q) => pendingMessage(q, me)),
+  ];
+  const rows: TimelineRow[] = [];
+  let day = '';
+  let previous: MessageRow | undefined;
+  for (const message of all) {
+    const at = new Date(message.at);
+    const thisDay = at.toDateString();
+    if (thisDay !== day) {
+      day = thisDay;
+      rows.push({ kind: 'day', key: `day-${thisDay}`, label: dayLabel(at, now) });
+      previous = undefined;
+    }
+    const continued =
+      previous !== undefined &&
+      previous.authorId === message.authorId &&
+      !previous.deleted &&
+      at.getTime() - new Date(previous.at).getTime() < GROUP_WITHIN_MS;
+    rows.push({ kind: 'message', key: message.id, message: { ...message, continued } });
+    previous = message;
+  }
+  return rows;
+}
