@@ -3,12 +3,14 @@ import type { EventOf, NewEvent, RecordedEvent } from './eventstore/event';
 import { identityEventSchemas } from './identity/events';
 import { messageEventSchemas } from './messages/events';
 import { roomEventSchemas } from './rooms/events';
+import { uploadEventSchemas } from './uploads/events';
 
 /** Every event type the log may hold, with the schema its decrypted payload must match. */
 export const eventSchemas = {
   ...identityEventSchemas,
   ...roomEventSchemas,
   ...messageEventSchemas,
+  ...uploadEventSchemas,
 } as const;
 
 /** The discriminated union of all ChatterLink events. */

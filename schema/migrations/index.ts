@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as eventLog from './0001_event_log';
 import * as projections from './0002_projections';
+import * as uploads from './0004_uploads';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the
@@ -9,4 +10,5 @@ import * as projections from './0002_projections';
 export const migrations: Record<string, Migration> = {
   '0001_event_log': eventLog,
   '0002_projections': projections,
+  '0004_uploads': uploads,
 };

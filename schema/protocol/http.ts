@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UploadDto } from './uploads';
 
 /** 3–32 characters of letters, digits, `_`, `.`, `-`; unique without regard to case. */
 export const username = z
@@ -73,6 +74,8 @@ export interface MessageDto {
   editedAt?: string;
   deleted?: boolean;
   reactions?: { emoji: string; users: string[] }[];
+  /** Set when the item is an upload (`file.uploaded`); `body` is then empty unless edited. */
+  upload?: UploadDto;
 }
 
 /** The body of every 4xx/5xx answer. */

@@ -20,6 +20,8 @@ import { allProjections } from '../projections/all';
 import { liveProjector } from '../projections/live';
 import { createMetrics, type Metrics } from '../realtime/metrics';
 import { RoomsService } from '../rooms/service';
+import { UploadDir } from '../uploads/upload-dir';
+import { UploadsService } from '../uploads/service';
 import type { Clock, IdSource } from './context';
 
 /** The application services, wired once per process. */
@@ -30,6 +32,7 @@ export interface Services {
   readonly identity: IdentityService;
   readonly rooms: RoomsService;
   readonly messages: MessagesService;
+  readonly uploads: UploadsService;
   readonly users: UsersDirectory;
 }
 
@@ -77,6 +80,7 @@ export async function createApp(options: {
     identity: new IdentityService(ctx, new SessionTokens(secrets.secretKey), rooms.defaultRoomId),
     rooms,
     messages: new MessagesService(ctx),
+    uploads: new UploadsService(ctx, keyring, new UploadDir(config.uploadDir)),
     users: new UsersDirectory(db, () => presence),
   };
   const metrics = createMetrics();

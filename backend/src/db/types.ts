@@ -102,6 +102,24 @@ export interface ReactionsTable {
   position: number;
 }
 
+/** Uploads: where the sealed bytes are and how to serve them; names and previews stay in the log. */
+export interface UploadsTable {
+  id: string;
+  room_id: string;
+  uploader_id: string;
+  /** The uploader's data key the file key is derived from. */
+  key_id: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** File name under UPLOAD_DIR (server-generated). */
+  storage_key: string;
+  /** Position of the sealed `file.uploaded` event. */
+  position: number;
+  uploaded_at: Timestamp;
+}
+
 /** Tables derived from the log; `make replay` rebuilds exactly these. */
 export interface ProjectionTables {
   users: UsersTable;
@@ -110,6 +128,7 @@ export interface ProjectionTables {
   memberships: MembershipsTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  uploads: UploadsTable;
 }
 
 export interface Database extends ProjectionTables {

@@ -72,6 +72,14 @@ export class TooLargeError extends AppError {
   }
 }
 
+/** Content of a kind the server refuses to store or serve (decided by its bytes, not its name). */
+export class UnsupportedTypeError extends AppError {
+  override name = 'UnsupportedTypeError';
+  constructor(message = 'This type of file is not accepted.') {
+    super('unsupported_type', message);
+  }
+}
+
 /** The database (or another dependency) is unreachable; the client may retry. */
 export class UnavailableError extends AppError {
   override name = 'UnavailableError';

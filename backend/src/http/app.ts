@@ -10,6 +10,7 @@ import { MethodNotAllowedError, NotFoundError } from '../errors/errors';
 import { identityRoutes } from '../identity/http';
 import { messageRoutes } from '../messages/http';
 import { roomRoutes } from '../rooms/http';
+import { uploadRoutes } from '../uploads/http';
 import { requireAuth } from './auth';
 import { errorMiddleware } from './error-middleware';
 import { securityHeaders } from './security-headers';
@@ -57,6 +58,7 @@ export function buildHttpApp(deps: {
   identityRoutes(router, { identity: services.identity, users: services.users, config, auth });
   roomRoutes(router, { rooms: services.rooms, users: services.users, auth });
   messageRoutes(router, { messages: services.messages, auth });
+  uploadRoutes(router, { uploads: services.uploads, auth, maxUploadBytes: config.maxUploadBytes });
 
   app.use(errorMiddleware(logger));
   app.use(securityHeaders(config));

@@ -12,6 +12,7 @@ import {
   TooLargeError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedTypeError,
 } from '../errors/errors';
 
 const STATUS: readonly [abstract new (...args: never[]) => AppError, number][] = [
@@ -22,6 +23,7 @@ const STATUS: readonly [abstract new (...args: never[]) => AppError, number][] =
   [MethodNotAllowedError, 405],
   [ConflictError, 409],
   [TooLargeError, 413],
+  [UnsupportedTypeError, 415],
   [RateLimitedError, 429],
   [UnavailableError, 503],
 ];

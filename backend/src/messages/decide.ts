@@ -16,7 +16,8 @@ export interface MessageFacts {
   readonly deleted: boolean;
 }
 
-function requireMember(access: RoomAccess): void {
+/** Only members act in a room: invisible rooms look absent, public ones say to join first. */
+export function requireMember(access: RoomAccess): void {
   if (!access.room || (!access.isMember && access.room.kind !== 'public')) throw new NotFoundError('No such room.');
   if (!access.isMember) throw new ForbiddenError('Join the room before posting in it.', 'not_a_member');
 }

@@ -6,6 +6,7 @@ import type { AppendResult } from '../eventstore/store';
 import type { Principal } from '../identity/service';
 import { loadRoomAccess } from '../rooms/access';
 import { membershipId } from '../rooms/projections/memberships';
+import { uploadsOf } from '../uploads/timeline';
 import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, type MessageFacts } from './decide';
 import { reactionId } from './projections/reactions';
 
@@ -109,11 +110,12 @@ export class MessagesService {
     const pageRows = rows.slice(0, page.limit).reverse();
 
     const ids = pageRows.map((r) => r.id);
-    const [bodies, reactions] = await Promise.all([
+    const [bodies, reactions, uploads] = await Promise.all([
       this.ctx.store.readAt(pageRows.flatMap((r) => (r.body_position === null ? [] : [r.body_position]))),
       ids.length === 0
         ? Promise.resolve([])
         : this.ctx.db.selectFrom('reactions').select(['message_id', 'emoji', 'user_id']).where('message_id', 'in', ids).orderBy('position').execute(),
+      uploadsOf(this.ctx.db, this.ctx.store, ids),
     ]);
     const reactionsByMessage = new Map<string, Map<string, string[]>>();
     for (const r of reactions) {
@@ -123,7 +125,8 @@ export class MessagesService {
     }
     const messages = pageRows.map((r): MessageDto => {
       const bodyEvent = r.body_position === null ? undefined : bodies.get(r.body_position);
-      const body = bodyEvent && (bodyEvent.type === 'message.sent' || bodyEvent.type === 'message.edited') ? bodyEvent.data.body : null;
+      const body =
+        bodyEvent?.type === 'message.sent' || bodyEvent?.type === 'message.edited' ? bodyEvent.data.body : bodyEvent?.type === 'file.uploaded' ? '' : null;
       const dto: MessageDto = {
         id: r.id,
         position: r.position,
@@ -136,6 +139,8 @@ export class MessagesService {
       if (r.deleted) dto.deleted = true;
       const byEmoji = reactionsByMessage.get(r.id);
       if (byEmoji) dto.reactions = [...byEmoji].map(([emoji, users]) => ({ emoji, users }));
+      const upload = uploads.get(r.id);
+      if (upload && !r.deleted) dto.upload = upload;
       return dto;
     });
     return { messages, hasMore };

@@ -4,6 +4,7 @@ import { messagesProjection } from '../messages/projections/messages';
 import { reactionsProjection } from '../messages/projections/reactions';
 import { membershipsProjection } from '../rooms/projections/memberships';
 import { roomsProjection } from '../rooms/projections/rooms';
+import { uploadsProjection } from '../uploads/projections/uploads';
 import type { Projection } from './projection';
 
 /** Every projection, each owning one table. */
@@ -14,4 +15,5 @@ export const allProjections: readonly Projection[] = [
   membershipsProjection,
   messagesProjection,
   reactionsProjection,
+  uploadsProjection,
 ] as readonly Projection[];

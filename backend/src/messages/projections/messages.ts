@@ -10,13 +10,29 @@ export const messagesProjection: Projection<'messages'> = {
   keys: (event) =>
     event.type === 'message.sent' || event.type === 'message.edited' || event.type === 'message.deleted'
       ? [event.data.messageId]
-      : [],
+      : event.type === 'file.uploaded'
+        ? [event.data.uploadId]
+        : [],
   evolve(row, event) {
     switch (event.type) {
       case 'message.sent':
         return (
           row ?? {
             id: event.data.messageId,
+            room_id: event.data.roomId,
+            author_id: event.actor ?? '',
+            position: event.position,
+            body_position: event.position,
+            sent_at: event.occurredAt,
+            edited_at: null,
+            deleted: false,
+          }
+        );
+      // An upload is a timeline item too: its id is the upload's, its "body" the upload event.
+      case 'file.uploaded':
+        return (
+          row ?? {
+            id: event.data.uploadId,
             room_id: event.data.roomId,
             author_id: event.actor ?? '',
             position: event.position,

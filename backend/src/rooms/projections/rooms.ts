@@ -1,9 +1,10 @@
 import type { Projection } from '../../projections/projection';
 
-/** Rooms with their kind and the position of their latest message. */
+/** Rooms with their kind and the position of their latest message or upload. */
 export const roomsProjection: Projection<'rooms'> = {
   table: 'rooms',
-  keys: (event) => (event.type === 'room.created' || event.type === 'message.sent' ? [event.data.roomId] : []),
+  keys: (event) =>
+    event.type === 'room.created' || event.type === 'message.sent' || event.type === 'file.uploaded' ? [event.data.roomId] : [],
   evolve(row, event) {
     switch (event.type) {
       case 'room.created':
@@ -16,6 +17,7 @@ export const roomsProjection: Projection<'rooms'> = {
           last_position: event.position,
         };
       case 'message.sent':
+      case 'file.uploaded':
         return row && { ...row, last_position: event.position };
       default:
         return row;
