@@ -1,3 +1,4 @@
+import { auditEventSchemas } from './audit/events';
 import { SYSTEM_KEY_OWNER } from './crypto/keyring';
 import type { EventOf, NewEvent, RecordedEvent } from './eventstore/event';
 import { identityEventSchemas } from './identity/events';
@@ -10,6 +11,7 @@ export const eventSchemas = {
   ...identityEventSchemas,
   ...roomEventSchemas,
   ...messageEventSchemas,
+  ...auditEventSchemas,
   ...uploadEventSchemas,
 } as const;
 
@@ -43,6 +45,8 @@ export function dataSubjectOf(event: ChatEvent, actor: string | null): string {
     case 'room.created':
     case 'room.joined':
     case 'room.left':
+    case 'audit.read':
+    case 'user.erased':
       return SYSTEM_KEY_OWNER;
     default:
       return actor ?? SYSTEM_KEY_OWNER;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as eventLog from './0001_event_log';
 import * as projections from './0002_projections';
+import * as checkpoints from './0003_checkpoints';
 import * as uploads from './0004_uploads';
 
 /**
@@ -10,5 +11,6 @@ import * as uploads from './0004_uploads';
 export const migrations: Record<string, Migration> = {
   '0001_event_log': eventLog,
   '0002_projections': projections,
+  '0003_checkpoints': checkpoints,
   '0004_uploads': uploads,
 };

@@ -73,6 +73,8 @@ export interface MessageDto {
   at: string;
   editedAt?: string;
   deleted?: boolean;
+  /** The author was erased (crypto-erasure): `body` is `null` and can never be recovered. */
+  erased?: boolean;
   reactions?: { emoji: string; users: string[] }[];
   /** Set when the item is an upload (`file.uploaded`); `body` is then empty unless edited. */
   upload?: UploadDto;

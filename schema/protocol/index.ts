@@ -2,3 +2,4 @@ export * from './http';
 export * from './ws';
 export * from './server-frames';
 export * from './uploads';
+export * from './audit';

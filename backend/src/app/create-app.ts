@@ -22,6 +22,11 @@ import { createMetrics, type Metrics } from '../realtime/metrics';
 import { RoomsService } from '../rooms/service';
 import { UploadDir } from '../uploads/upload-dir';
 import { UploadsService } from '../uploads/service';
+import { startAuditBackground } from '../audit/background';
+import { Checkpoints, CheckpointSigner } from '../audit/checkpoints';
+import { ErasureService } from '../audit/erasure';
+import { ErasureRedactions } from '../audit/redactions';
+import { AuditService } from '../audit/service';
 import type { Clock, IdSource } from './context';
 
 /** The application services, wired once per process. */
@@ -34,6 +39,8 @@ export interface Services {
   readonly messages: MessagesService;
   readonly uploads: UploadsService;
   readonly users: UsersDirectory;
+  readonly audit: AuditService;
+  readonly erasure: ErasureService;
 }
 
 export interface App {
@@ -62,17 +69,20 @@ export async function createApp(options: {
   staticDir?: string;
   clock?: Clock;
   ids?: IdSource;
+  /** Re-reads the keys (e.g. `loadSecrets`), so a master-key rotation reaches the running node. */
+  reloadSecrets?: () => Secrets;
 }): Promise<App> {
   const { config, secrets, database, logger } = options;
   const db = database.db;
   await assertDurable(database, config.allowUnsafeDurability, logger);
   await migrateToLatest(db);
-  const keyring = new Keyring(db, secrets.eventKey);
-  const store = new EventStore(db, keyring, liveProjector(allProjections));
+  const keyring = new Keyring(db, secrets.eventKey, secrets.previousEventKeys);
+  const store = new EventStore(db, keyring, liveProjector(allProjections), new ErasureRedactions(keyring));
   const ctx = { db, store, config, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds };
   const rooms = new RoomsService(ctx);
   await rooms.ensureDefaultRoom();
   let presence: PresenceView = NO_PRESENCE;
+  const checkpoints = new Checkpoints(db, store, new CheckpointSigner(secrets.secretKey));
   const services: Services = {
     db,
     store,
@@ -82,7 +92,10 @@ export async function createApp(options: {
     messages: new MessagesService(ctx),
     uploads: new UploadsService(ctx, keyring, new UploadDir(config.uploadDir)),
     users: new UsersDirectory(db, () => presence),
+    audit: new AuditService(ctx, checkpoints),
+    erasure: new ErasureService(ctx, keyring),
   };
+  const stopAudit = startAuditBackground({ keyring, checkpoints, logger, reloadSecrets: options.reloadSecrets });
   const metrics = createMetrics();
   const http = buildHttpApp({ services, metrics, config, logger, staticDir: options.staticDir ?? 'frontend/dist' });
   return {
@@ -91,6 +104,7 @@ export async function createApp(options: {
     http,
     setPresence: (view) => (presence = view),
     close: async () => {
+      stopAudit();
       await store.flush();
       await database.close();
     },

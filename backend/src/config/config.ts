@@ -30,6 +30,7 @@ const environmentSchema = z.object({
   DATABASE_URL: databaseUrl.optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   EVENT_KEY: z.string().trim().optional(),
+  EVENT_KEY_PREVIOUS: list.default([]),
   PREFERRED_URL_SCHEME: z.enum(['http', 'https']).default('http'),
   SESSION_COOKIE_SECURE: bool.optional(),
   REMEMBER_COOKIE_SECURE: bool.optional(),
@@ -64,6 +65,8 @@ export interface Config {
   /** Raw values; `loadSecrets` resolves them (environment, then instance files). */
   readonly secretKey: string | undefined;
   readonly eventKey: string | undefined;
+  /** Master keys retired by a rotation still in progress; they only unwrap (see docs/deploy.md). */
+  readonly previousEventKeys: readonly string[];
   readonly preferredUrlScheme: 'http' | 'https';
   readonly sessionCookieSecure: boolean;
   readonly rememberCookieSecure: boolean;
@@ -114,6 +117,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     databaseUrl: e.DATABASE_URL,
     secretKey: e.SECRET_KEY,
     eventKey: e.EVENT_KEY,
+    previousEventKeys: e.EVENT_KEY_PREVIOUS,
     preferredUrlScheme: e.PREFERRED_URL_SCHEME,
     sessionCookieSecure,
     rememberCookieSecure: e.REMEMBER_COOKIE_SECURE ?? sessionCookieSecure,

@@ -9,6 +9,8 @@ export interface Secrets {
   readonly secretKey: string;
   /** The 32-byte master key that wraps every data key of the event log. */
   readonly eventKey: Buffer;
+  /** Master keys of a rotation in progress: they unwrap data keys not yet re-wrapped, never wrap. */
+  readonly previousEventKeys?: readonly Buffer[];
 }
 
 /**
@@ -33,7 +35,18 @@ export function loadSecrets(config: Config): Secrets {
   const secretKey = config.secretKey ?? readOrCreate(config, 'SECRET_KEY', () => randomBytes(48).toString('base64url'));
   if (secretKey.length < 32) throw new ConfigError('SECRET_KEY must be at least 32 characters long.');
   const eventKeyText = config.eventKey ?? readOrCreate(config, 'EVENT_KEY', () => randomBytes(32).toString('base64url'));
-  return { secretKey, eventKey: decodeEventKey(eventKeyText) };
+  return { secretKey, eventKey: decodeEventKey(eventKeyText), previousEventKeys: loadPreviousEventKeys(config) };
+}
+
+/** `EVENT_KEY_PREVIOUS` plus the lines of `instance/EVENT_KEY.previous` (absent file: none). */
+export function loadPreviousEventKeys(config: Config): Buffer[] {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(join(config.instanceDir, 'EVENT_KEY.previous'), 'utf8').split('\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return [...config.previousEventKeys, ...lines.map((l) => l.trim()).filter(Boolean)].map(decodeEventKey);
 }
 
 /** Accepts 32 bytes as 64 hex digits or (url-safe) base64. */

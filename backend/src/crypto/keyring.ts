@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types';
+import { GoneError } from '../errors/errors';
 import { open, seal } from './aead';
 
 /** An unwrapped data key. */
@@ -9,11 +10,14 @@ export interface DataKey {
   readonly key: Buffer;
 }
 
-/** The key was destroyed on purpose (crypto-erasure): what it sealed is gone. */
-export class ErasedKeyError extends Error {
+/**
+ * The key was destroyed on purpose (crypto-erasure): what it sealed is gone.
+ * A `GoneError`, so a route that meets it answers 410 `erased`, never a 500.
+ */
+export class ErasedKeyError extends GoneError {
   override name = 'ErasedKeyError';
   constructor(readonly keyId: string) {
-    super(`data key ${keyId} has been erased`);
+    super();
   }
 }
 
@@ -27,15 +31,33 @@ export const SYSTEM_KEY_OWNER = 'system';
  * person everywhere without touching the append-only log.
  */
 export class Keyring {
-  readonly masterKeyId: string;
+  #current!: { id: string; key: Buffer };
+  readonly #masters = new Map<string, Buffer>();
   readonly #byId = new Map<string, Buffer>();
   readonly #byOwner = new Map<string, DataKey>();
 
+  /**
+   * `masterKey` wraps new data keys; `previousMasterKeys` only unwrap keys
+   * that a master-key rotation has not re-wrapped yet.
+   */
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly masterKey: Buffer,
+    masterKey: Buffer,
+    previousMasterKeys: readonly Buffer[] = [],
   ) {
-    this.masterKeyId = masterKeyIdOf(masterKey);
+    this.setMasterKeys(masterKey, previousMasterKeys);
+  }
+
+  /** Id of the master key that wraps new data keys. */
+  get masterKeyId(): string {
+    return this.#current.id;
+  }
+
+  /** Replaces the master keys (e.g. after `make rotate-keys` changed the instance files). Data keys stay cached. */
+  setMasterKeys(current: Buffer, previous: readonly Buffer[] = []): void {
+    this.#masters.clear();
+    for (const key of [...previous, current]) this.#masters.set(masterKeyIdOf(key), key);
+    this.#current = { id: masterKeyIdOf(current), key: current };
   }
 
   /** The data keys of `owners`, created on first use. */
@@ -57,7 +79,7 @@ export class Keyring {
           return {
             id,
             owner,
-            master_key_id: this.masterKeyId,
+            master_key_id: this.#current.id,
             wrapped: this.#wrap(id, owner, randomBytes(32)),
             created_at: now,
             destroyed_at: null,
@@ -69,7 +91,7 @@ export class Keyring {
     const rows = await this.db.selectFrom('data_keys').selectAll().where('owner', 'in', missing).execute();
     for (const row of rows) {
       if (!row.wrapped) throw new ErasedKeyError(row.id);
-      const key = { id: row.id, key: this.#unwrap(row.id, row.owner, row.wrapped) };
+      const key = { id: row.id, key: this.#unwrap(row) };
       this.#byOwner.set(row.owner, key);
       this.#byId.set(row.id, key.key);
       result.set(row.owner, key);
@@ -84,18 +106,107 @@ export class Keyring {
     const row = await executor.selectFrom('data_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new Error(`unknown data key ${id}`);
     if (!row.wrapped) throw new ErasedKeyError(id);
-    const key = this.#unwrap(row.id, row.owner, row.wrapped);
+    const key = this.#unwrap(row);
     this.#byId.set(id, key);
     return key;
   }
 
+  /** Who a data key belongs to (a user id, or `system`); `undefined` for an unknown id. */
+  async ownerOf(keyId: string, executor: Kysely<Database> = this.db): Promise<string | undefined> {
+    const row = await executor.selectFrom('data_keys').select('owner').where('id', '=', keyId).executeTakeFirst();
+    return row?.owner;
+  }
+
+  /** The id of `owner`'s data key, if one was ever made. */
+  async keyIdOf(owner: string, executor: Kysely<Database> = this.db): Promise<string | undefined> {
+    const row = await executor.selectFrom('data_keys').select('id').where('owner', '=', owner).executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
+   * Crypto-erasure: forgets `owner`'s wrapped data key for good and drops it
+   * from this process's cache. Other processes drop theirs at their next
+   * `purgeDestroyed` (see `watch`). Returns whether a live key was destroyed.
+   */
+  async destroy(owner: string, at: Date): Promise<boolean> {
+    const destroyed = await this.db
+      .updateTable('data_keys')
+      .set({ wrapped: null, destroyed_at: at })
+      .where('owner', '=', owner)
+      .where('wrapped', 'is not', null)
+      .returning('id')
+      .execute();
+    const keyId = destroyed[0]?.id ?? (await this.keyIdOf(owner));
+    if (keyId) this.#forget(owner, keyId);
+    return destroyed.length > 0;
+  }
+
+  /** Drops every cached key that was destroyed in the database (by this or another process). */
+  async purgeDestroyed(): Promise<void> {
+    const rows = await this.db.selectFrom('data_keys').select(['id', 'owner']).where('wrapped', 'is', null).execute();
+    for (const row of rows) this.#forget(row.owner, row.id);
+  }
+
+  /**
+   * Re-wraps up to `limit` data keys that another master key wrapped with the
+   * current one; the events they seal are untouched. Each update only applies
+   * if the row was not changed meanwhile. Returns how many were re-wrapped.
+   */
+  async rewrapBatch(limit: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('data_keys')
+      .selectAll()
+      .where('master_key_id', '!=', this.#current.id)
+      .where('wrapped', 'is not', null)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    let done = 0;
+    for (const row of rows) {
+      const rewrapped = this.#wrap(row.id, row.owner, this.#unwrap(row));
+      const result = await this.db
+        .updateTable('data_keys')
+        .set({ wrapped: rewrapped, master_key_id: this.#current.id })
+        .where('id', '=', row.id)
+        .where('master_key_id', '=', row.master_key_id)
+        .where('wrapped', 'is not', null)
+        .executeTakeFirst();
+      done += Number(result.numUpdatedRows);
+    }
+    return done;
+  }
+
+  /** How many live data keys each master key id wraps. */
+  async wrapCounts(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('data_keys')
+      .select(['master_key_id', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('wrapped', 'is not', null)
+      .groupBy('master_key_id')
+      .execute();
+    return new Map(rows.map((r) => [r.master_key_id, Number(r.n)]));
+  }
+
+  #forget(owner: string, keyId: string): void {
+    this.#byOwner.delete(owner);
+    this.#byId.delete(keyId);
+  }
+
   #wrap(id: string, owner: string, key: Buffer): Buffer {
-    const sealed = seal(this.masterKey, key, wrapContext(id, owner));
+    const sealed = seal(this.#current.key, key, wrapContext(id, owner));
     return Buffer.concat([sealed.nonce, sealed.ciphertext]);
   }
 
-  #unwrap(id: string, owner: string, wrapped: Buffer): Buffer {
-    return open(this.masterKey, { nonce: wrapped.subarray(0, 12), ciphertext: wrapped.subarray(12) }, wrapContext(id, owner));
+  #unwrap(row: { id: string; owner: string; master_key_id: string; wrapped: Buffer | null }): Buffer {
+    const master = this.#masters.get(row.master_key_id);
+    if (!master) {
+      throw new Error(
+        `data key ${row.id} is wrapped by master key ${row.master_key_id}, which this server was not given: ` +
+          'put that key in EVENT_KEY_PREVIOUS or instance/EVENT_KEY.previous (see docs/deploy.md, "Rotating keys").',
+      );
+    }
+    const wrapped = row.wrapped!;
+    return open(master, { nonce: wrapped.subarray(0, 12), ciphertext: wrapped.subarray(12) }, wrapContext(row.id, row.owner));
   }
 }
 

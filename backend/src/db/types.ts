@@ -48,6 +48,16 @@ export interface DataKeysTable {
   destroyed_at: Timestamp | null;
 }
 
+/** Signed heads of the hash chain (append-only); see audit/checkpoints.ts. */
+export interface CheckpointsTable {
+  position: number;
+  hash: Buffer;
+  signed_at: Timestamp;
+  /** Fingerprint of the Ed25519 public key that signed. */
+  key_id: string;
+  signature: Buffer;
+}
+
 export interface UsersTable {
   id: string;
   username: string;
@@ -136,6 +146,7 @@ export interface Database extends ProjectionTables {
   streams: StreamsTable;
   commands: CommandsTable;
   data_keys: DataKeysTable;
+  checkpoints: CheckpointsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

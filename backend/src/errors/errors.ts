@@ -48,6 +48,14 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The content existed but was destroyed on purpose (crypto-erasure); it will never come back. */
+export class GoneError extends AppError {
+  override name = 'GoneError';
+  constructor(message = 'This content was erased.', code = 'erased') {
+    super(code, message);
+  }
+}
+
 /** A concurrent change or a uniqueness rule refused the command; some conflicts can be retried. */
 export class ConflictError extends AppError {
   override name = 'ConflictError';

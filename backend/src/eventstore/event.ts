@@ -21,4 +21,6 @@ export type RecordedEvent<E extends { type: string; data: unknown }> = E & {
   readonly actor: string | null;
   readonly occurredAt: Date;
   readonly metadata: EventMetadata;
+  /** Set when the event's data key was destroyed: `data` is the redacted payload, without content. */
+  readonly erased?: true;
 };

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { open, seal } from '../crypto/aead';
-import type { Keyring } from '../crypto/keyring';
+import { ErasedKeyError, type Keyring } from '../crypto/keyring';
 import type { Database, EventMetadata, EventRow, NewEventRow } from '../db/types';
 import { ConflictError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
@@ -14,6 +14,22 @@ export interface ReadOptions {
   readonly upTo?: number;
   readonly streams?: readonly string[];
   readonly excludeTypes?: readonly string[];
+  /** Only these types. */
+  readonly types?: readonly string[];
+  /** Only events caused by this actor (a user id). */
+  readonly actor?: string;
+  /** Only events that occurred at or after `from` and before `to`. */
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/**
+ * Where the redacted (content-free) payloads of crypto-erased events come
+ * from, so that projections can still be rebuilt after an erasure.
+ */
+export interface RedactionSource {
+  /** The redacted payload of an event whose data key was destroyed, if the erasure recorded one. */
+  redactedData(row: EventRow, store: EventStore, executor: Kysely<Database>): Promise<unknown>;
 }
 
 /** `no_stream`: the stream must not exist yet; `any`: no check; a number: the stream's current version. */
@@ -69,6 +85,7 @@ export class EventStore {
     private readonly db: Kysely<Database>,
     private readonly keyring: Keyring,
     private readonly projector: Projector,
+    private readonly redactions?: RedactionSource,
   ) {
     this.#committer = new GroupCommitter((requests) => this.#writeBatch(requests), MAX_BATCH_REQUESTS);
   }
@@ -120,7 +137,22 @@ export class EventStore {
     if (options.upTo !== undefined) query = query.where('position', '<=', options.upTo);
     if (options.streams) query = query.where('stream', 'in', options.streams);
     if (options.excludeTypes?.length) query = query.where('type', 'not in', options.excludeTypes);
+    if (options.types) query = options.types.length === 0 ? query.where(sql<boolean>`false`) : query.where('type', 'in', options.types);
+    if (options.actor !== undefined) query = query.where('actor', '=', options.actor);
+    if (options.from) query = query.where('occurred_at', '>=', options.from);
+    if (options.to) query = query.where('occurred_at', '<', options.to);
     return query.execute();
+  }
+
+  /** Every row sealed with one data key, in position order (what erasing its owner makes unreadable). */
+  async rowsSealedBy(keyId: string, executor: Kysely<Database> = this.db): Promise<EventRow[]> {
+    return executor.selectFrom('events').selectAll().where('key_id', '=', keyId).orderBy('position').execute();
+  }
+
+  /** The current version of a stream (0 if it does not exist). */
+  async streamVersion(stream: string): Promise<number> {
+    const row = await this.db.selectFrom('streams').select('version').where('stream', '=', stream).executeTakeFirst();
+    return row?.version ?? 0;
   }
 
   /** Events of one stream in version order. */
@@ -143,18 +175,60 @@ export class EventStore {
     return row && { actor: row.actor, positions: row.positions.map(Number) };
   }
 
+  /** Position and hash of the last row visible to readers (the chain's head; position 0 for an empty log). */
+  async chainHead(): Promise<{ position: number; hash: Buffer }> {
+    const [row] = await this.db
+      .selectFrom('events')
+      .select(['position', 'hash'])
+      .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
+      .orderBy('position', 'desc')
+      .limit(1)
+      .execute();
+    return row ?? { position: 0, hash: GENESIS_HASH };
+  }
+
+  /**
+   * Authenticates a row's ciphertext under its data key without parsing it:
+   * `erased` when the key was destroyed, `bad` when the key is unknown or the
+   * ciphertext, nonce, stream, version or type was altered.
+   */
+  async authenticate(row: EventRow): Promise<'ok' | 'erased' | 'bad'> {
+    try {
+      const key = await this.keyring.keyById(row.key_id);
+      open(key, { nonce: row.nonce, ciphertext: row.ciphertext }, associatedData(row.stream, row.version, row.type));
+      return 'ok';
+    } catch (error) {
+      return error instanceof ErasedKeyError ? 'erased' : 'bad';
+    }
+  }
+
   /** The highest committed position (0 for an empty log). */
   async head(): Promise<number> {
     const row = await this.db.selectFrom('events').select('position').orderBy('position', 'desc').limit(1).executeTakeFirst();
     return row?.position ?? 0;
   }
 
-  /** Decrypts and validates one row; throws if the key, the data or its binding is wrong. */
+  /**
+   * Decrypts and validates one row; throws if the key, the data or its binding
+   * is wrong. A row whose data key was destroyed (crypto-erasure) decodes to
+   * its redacted payload, marked `erased`; without one, `ErasedKeyError`.
+   */
   async decode(row: EventRow, executor: Kysely<Database> = this.db): Promise<RecordedChatEvent> {
-    const key = await this.keyring.keyById(row.key_id, executor);
-    const plaintext = open(key, { nonce: row.nonce, ciphertext: row.ciphertext }, associatedData(row.stream, row.version, row.type));
-    const event = parseEventData(row.type, JSON.parse(plaintext.toString('utf8')));
+    let data: unknown;
+    let erased = false;
+    try {
+      const key = await this.keyring.keyById(row.key_id, executor);
+      const plaintext = open(key, { nonce: row.nonce, ciphertext: row.ciphertext }, associatedData(row.stream, row.version, row.type));
+      data = JSON.parse(plaintext.toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof ErasedKeyError)) throw error;
+      data = await this.redactions?.redactedData(row, this, executor);
+      if (data === undefined) throw error;
+      erased = true;
+    }
+    const event = parseEventData(row.type, data);
     return {
+      ...(erased ? { erased: true as const } : {}),
       ...event,
       position: row.position,
       stream: row.stream,

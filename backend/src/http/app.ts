@@ -4,6 +4,7 @@ import { koaBody } from 'koa-body';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Services } from '../app/create-app';
+import { auditRoutes } from '../audit/http';
 import type { Config } from '../config/config';
 import type { Metrics } from '../realtime/metrics';
 import { MethodNotAllowedError, NotFoundError } from '../errors/errors';
@@ -58,6 +59,7 @@ export function buildHttpApp(deps: {
   identityRoutes(router, { identity: services.identity, users: services.users, config, auth });
   roomRoutes(router, { rooms: services.rooms, users: services.users, auth });
   messageRoutes(router, { messages: services.messages, auth });
+  auditRoutes(router, { audit: services.audit, erasure: services.erasure, auth });
   uploadRoutes(router, { uploads: services.uploads, auth, maxUploadBytes: config.maxUploadBytes });
 
   app.use(errorMiddleware(logger));

@@ -132,11 +132,13 @@ export class MessagesService {
         position: r.position,
         room: r.room_id,
         author: { id: r.author_id, username: r.username },
-        body: r.deleted ? null : body,
+        body: r.deleted || bodyEvent?.erased ? null : body,
         at: r.sent_at.toISOString(),
       };
       if (r.edited_at) dto.editedAt = r.edited_at.toISOString();
       if (r.deleted) dto.deleted = true;
+      // Its author was erased: the text is gone for good, the message keeps its place.
+      if (bodyEvent?.erased) dto.erased = true;
       const byEmoji = reactionsByMessage.get(r.id);
       if (byEmoji) dto.reactions = [...byEmoji].map(([emoji, users]) => ({ emoji, users }));
       const upload = uploads.get(r.id);

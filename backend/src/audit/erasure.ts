@@ -1,0 +1,76 @@
+import type { ServiceContext } from '../app/context';
+import type { Keyring } from '../crypto/keyring';
+import { ConflictError, NotFoundError } from '../errors/errors';
+import { userStream } from '../identity/events';
+import { decideEndSessions, decideErase } from './decide';
+import { erasedUsername } from './redact';
+
+/** What an erasure did. */
+export interface ErasureResult {
+  readonly userId: string;
+  /** Events whose content became unreadable (their redacted structure is kept). */
+  readonly erasedEvents: number;
+  readonly sessionsEnded: number;
+  /** The person had been erased before; only the key destruction was (re)checked. */
+  readonly alreadyErased: boolean;
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * Crypto-erasure of one person: ends their sessions, records `user.erased`
+ * with the content-free structure of everything their key sealed, then
+ * destroys their data key. Their events stay in the log and the hash chain
+ * still verifies, but their messages, name and uploads can no longer be
+ * decrypted by anyone, with or without the master key. Safe to repeat: a run
+ * cut short after the event is finished by the next.
+ */
+export class ErasureService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** Erases the user with this id, or (`byName`) this username. `actor` is the admin, `null` for the command line. */
+  async erase(user: { id: string } | { username: string }, actor: string | null): Promise<ErasureResult> {
+    const row = await this.#findUser(user);
+    if (!row) throw new NotFoundError('No such user.', 'user_not_found');
+    if (row.username === erasedUsername(row.id)) {
+      await this.keyring.destroy(row.id, this.ctx.clock.now());
+      return { userId: row.id, erasedEvents: 0, sessionsEnded: 0, alreadyErased: true };
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#eraseOnce(row.id, actor);
+      } catch (error) {
+        // A login slipped in between reading and recording: read again.
+        if (!(error instanceof ConflictError && error.code === 'version_conflict') || attempt === ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async #eraseOnce(userId: string, actor: string | null): Promise<ErasureResult> {
+    const { store, db, clock } = this.ctx;
+    const open = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('ended_at', 'is', null).execute();
+    const endSessions = decideEndSessions(userId, open.map((s) => s.id));
+    if (endSessions.length > 0) await store.append({ actor, occurredAt: clock.now(), events: endSessions });
+
+    const version = await store.streamVersion(userStream(userId));
+    const keyId = await this.keyring.keyIdOf(userId);
+    const sealed = keyId ? await Promise.all((await store.rowsSealedBy(keyId)).map((row) => store.decode(row))) : [];
+    await store.append({
+      actor,
+      occurredAt: clock.now(),
+      events: decideErase(userId, sealed),
+      // Anything new in their stream (a login) since `sealed` was read fails this, and we start over.
+      expected: { [userStream(userId)]: version },
+    });
+    await this.keyring.destroy(userId, clock.now());
+    return { userId, erasedEvents: sealed.length, sessionsEnded: endSessions.length, alreadyErased: false };
+  }
+
+  #findUser(user: { id: string } | { username: string }) {
+    const query = this.ctx.db.selectFrom('users').select(['id', 'username']);
+    return ('id' in user ? query.where('id', '=', user.id) : query.where('username_lower', '=', user.username.toLowerCase())).executeTakeFirst();
+  }
+}
