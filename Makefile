@@ -7,7 +7,7 @@ PACKAGE_FILES := package.json package-lock.json schema/package.json backend/pack
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest --config backend/vitest.config.ts
 
-.PHONY: help install build start test test-unit test-int test-faults test-security typecheck replay clean
+.PHONY: help install build start test test-unit test-int test-faults test-security typecheck replay clean chromium e2e budget
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,14 +24,15 @@ build: install ## Build the server bundle and the web app
 start: build ## Install, build and serve on http://127.0.0.1:5000 (embedded database under instance/)
 	node backend/dist/main.js
 
-typecheck: install ## Type-check everything
+typecheck: install ## Type-check everything (the PWA's .vue files with vue-tsc, its service worker separately)
 	npx tsc -p tsconfig.json
+	npm run typecheck -w frontend
 
 test: typecheck ## Install, type-check, run unit + integration tests (Postgres too when TEST_DATABASE_URL is set)
 	$(VITEST) run $(VITEST_ARGS)
 
 test-unit: install ## Unit tests only
-	$(VITEST) run --project unit
+	$(VITEST) run --project unit --project frontend
 
 test-int: install ## Integration tests only
 	$(VITEST) run --project int
@@ -49,6 +50,15 @@ test-faults: install ## Fault injection (kill -9, Postgres restarts, node loss, 
 
 test-security: install ## Security suite: JWT, handshake, object access, CSRF, passwords, encryption, fuzzing
 	$(call hardening,security)
+
+chromium: ## Install Debian's Chromium (and an emoji font) for the e2e suite when missing; never downloads a browser
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
+
+e2e: build chromium ## Real-browser tests of the PWA (Chromium via playwright-core); screenshots in test-results/e2e
+	node_modules/.bin/vitest run --config frontend/vitest.e2e.config.ts
+
+budget: build ## Initial JS+CSS of the PWA against its 120 KB gzipped budget (also checked by every build)
+	npm run budget -w frontend
 
 replay: install ## Rebuild every projection from the event log and verify it
 	$(TSX) scripts/replay.ts

@@ -19,6 +19,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'frontend',
+          // The PWA's stores, replica and outbox over an in-memory IndexedDB (the e2e suite uses Chromium's).
+          include: ['frontend/src/**/*.unit.test.ts'],
+          environment: 'node',
+          setupFiles: ['fake-indexeddb/auto'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
           name: 'int',
           include: ['backend/src/**/*.int.test.ts', 'scripts/**/*.int.test.ts'],
           environment: 'node',

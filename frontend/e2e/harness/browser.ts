@@ -56,3 +56,47 @@ export async function sendMessage(page: Page, body: string): Promise<void> {
 export function timelineBodies(page: Page): Promise<string[]> {
   return page.locator('article.message .body .message-text').allInnerTexts();
 }
+
+/** The id of the room the page shows (from its URL). */
+export function roomIdOf(page: Page): string {
+  const match = /\/r\/([^/?#]+)/.exec(page.url());
+  if (!match) throw new Error(`not in a room: ${page.url()}`);
+  return match[1]!;
+}
+
+/** Message bodies of a room as the server has them (through the page's session), oldest first. */
+export async function serverBodies(page: Page, roomId: string): Promise<string[]> {
+  const response = await page.request.get(`/api/rooms/${roomId}/messages?limit=200`);
+  const { messages } = (await response.json()) as { messages: { body: string | null }[] };
+  return messages.map((m) => m.body ?? '');
+}
+
+/** How many commands wait in the signed-in user's outbox (the real IndexedDB of the page). */
+export function outboxSize(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const user = JSON.parse(localStorage.getItem('chatterlink.user') ?? '{}') as { id?: string };
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(`chatterlink-${user.id}`);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const count = await new Promise<number>((resolve, reject) => {
+      const request = db.transaction('outbox').objectStore('outbox').count();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    return count;
+  });
+}
+
+/** Polls `read` until `accept` holds, failing with the last value after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +12,28 @@ export interface E2eServer {
   close(): Promise<void>;
 }
 
+/** Options of a test server. */
+export interface ServerOptions {
+  env?: Record<string, string>;
+  /** Serve a private copy of the built PWA (under `<staticRoot>/frontend/dist`) that the test may change. */
+  copyApp?: boolean;
+}
+
 /**
- * Starts `backend/dist/main.js` from the repository root (so it serves
- * frontend/dist) with its own instance directory, and waits for its address.
+ * Starts `backend/dist/main.js` (serving frontend/dist) with its own instance
+ * directory and an ephemeral port, and waits for its address.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<E2eServer> {
+export async function startServer(options: ServerOptions = {}): Promise<E2eServer & { staticRoot: string }> {
   const instance = mkdtempSync(join(tmpdir(), 'chatterlink-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['backend/dist/main.js'], {
-    cwd: repo,
-    env: { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', INSTANCE_DIR: instance, LOG_LEVEL: 'info', DATABASE_URL: '', REDIS_URL: '', ...env },
+  // The server serves `frontend/dist` relative to its working directory.
+  const cwd = options.copyApp ? join(instance, 'cwd') : repo;
+  if (options.copyApp) cpSync(join(repo, 'frontend/dist'), join(cwd, 'frontend/dist'), { recursive: true });
+  // A fresh embedded database every time, whatever the caller's environment points at.
+  const { DATABASE_URL: _db, REDIS_URL: _redis, SOCKETIO_MESSAGE_QUEUE: _queue, ...inherited } = process.env;
+  const env = { ...inherited, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', INSTANCE_DIR: join(instance, 'instance'), LOG_LEVEL: 'info', ...options.env };
+  const child: ChildProcess = spawn(process.execPath, [join(repo, 'backend/dist/main.js')], {
+    cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,6 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<E2e
   });
   return {
     url,
+    staticRoot: join(cwd, 'frontend/dist'),
     async close() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

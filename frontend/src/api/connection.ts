@@ -139,6 +139,7 @@ export class Connection {
 
   #startPing(socket: WebSocket): void {
     this.#pingTimer = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
       socket.send(JSON.stringify({ type: 'ping' } satisfies ClientFrame));
       this.#pongTimer = setTimeout(() => socket.close(), PONG_TIMEOUT_MS);
     }, PING_EVERY_MS);

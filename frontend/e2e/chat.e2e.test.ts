@@ -1,0 +1,76 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, launchBrowser, newContext, openRoom, register, sendMessage, timelineBodies } from './harness/browser';
+import { startServer, type E2eServer } from './harness/server';
+
+describe('two people chatting in real time', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Page;
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    alice = await (await newContext(browser, server.url)).newPage();
+    bob = await (await newContext(browser, server.url)).newPage();
+    await register(alice, 'alice');
+    await register(bob, 'bob');
+    await openRoom(alice, 'general');
+    await openRoom(bob, 'general');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const memberEntry = (page: Page, name: string) => page.getByRole('complementary').getByRole('listitem').filter({ hasText: name });
+
+  it('shows who is online in the member list', async () => {
+    await expect.poll(() => memberEntry(alice, 'bob').innerText(), { timeout: 20_000 }).toContain('online');
+    await expect.poll(() => memberEntry(bob, 'alice').innerText(), { timeout: 20_000 }).toContain('online');
+  });
+
+  it('shows "bob is typing…" while bob types, then his message, in real time', async () => {
+    await bob.getByRole('textbox', { name: 'Message #general' }).pressSequentially('Hi Alice', { delay: 30 });
+    await alice.getByText('bob is typing…').waitFor({ timeout: 10_000 });
+    await bob.getByRole('textbox', { name: 'Message #general' }).press('Enter');
+    await eventually(() => timelineBodies(alice), (bodies) => bodies.includes('Hi Alice'));
+    await sendMessage(alice, 'Hello Bob, see https://example.org');
+    await eventually(() => timelineBodies(bob), (bodies) => bodies.at(-1) === 'Hello Bob, see https://example.org');
+    const link = bob.getByRole('link', { name: 'https://example.org' });
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+  });
+
+  it('renders markup in a message as text: no element, no script', async () => {
+    await sendMessage(bob, '<img src=x onerror="window.__owned=1"> <b>bold</b> javascript:alert(1)');
+    await eventually(() => timelineBodies(alice), (bodies) => bodies.at(-1)?.startsWith('<img') === true);
+    expect(await alice.locator('article.message img, article.message b').count()).toBe(0);
+    expect(await alice.evaluate(() => (window as { __owned?: number }).__owned)).toBeUndefined();
+    expect(await alice.getByRole('link', { name: /javascript/ }).count()).toBe(0);
+  });
+
+  it('edits, reacts and deletes, and the other side follows', async () => {
+    const mine = alice.locator('article.message').filter({ hasText: 'Hello Bob' });
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Edit message' }).click();
+    await alice.getByRole('textbox', { name: 'Edit message' }).fill('Hello Bob (edited text)');
+    await alice.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+    await eventually(() => timelineBodies(bob), (bodies) => bodies.some((b) => b.startsWith('Hello Bob (edited text)')));
+
+    const his = bob.locator('article.message').filter({ hasText: 'Hello Bob (edited' });
+    await his.hover();
+    await his.getByRole('button', { name: 'Add reaction' }).click();
+    await his.getByRole('button', { name: 'React with 🎉' }).click();
+    await alice.getByRole('button', { name: '🎉 by bob' }).waitFor({ timeout: 10_000 });
+
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Delete message' }).click();
+    await bob.getByText('This message was deleted.').waitFor({ timeout: 10_000 });
+  });
+
+  it('shows bob offline once he closes the app', async () => {
+    await bob.context().close();
+    await expect.poll(() => memberEntry(alice, 'bob').innerText(), { timeout: 30_000 }).toContain('offline');
+  });
+});

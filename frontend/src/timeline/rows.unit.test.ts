@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageRow, OutboxRow } from '../db/replica';
+import { timelineRows } from './rows';
+
+const message = (id: string, position: number, at: string, authorId = 'bob'): MessageRow => ({
+  id,
+  roomId: 'r',
+  position,
+  authorId,
+  body: id,
+  at,
+  reactions: [],
+});
+const queued = (id: string, state: OutboxRow['state'] = 'pending'): OutboxRow => ({
+  id,
+  kind: 'send',
+  roomId: 'r',
+  body: id,
+  state,
+  createdAt: '2026-03-10T12:30:00',
+});
+const now = new Date('2026-03-10T18:00:00');
+
+describe('timelineRows', () => {
+  it('separates days and groups close messages of one author', () => {
+    const rows = timelineRows(
+      [message('a', 1, '2026-03-09T09:00:00'), message('b', 2, '2026-03-10T09:00:00'), message('c', 3, '2026-03-10T09:02:00'), message('d', 4, '2026-03-10T09:03:00', 'eve')],
+      [],
+      'me',
+      now,
+    );
+    expect(rows.map((r) => (r.kind === 'day' ? r.label : `${r.message.id}${r.message.continued ? '+' : ''}`))).toEqual([
+      'Yesterday',
+      'a',
+      'Today',
+      'b',
+      'c+',
+      'd',
+    ]);
+  });
+
+  it("shows the user's queued messages after the delivered ones, marked pending or failed", () => {
+    const rows = timelineRows([message('a', 1, '2026-03-10T12:00:00')], [queued('p1'), queued('p2', 'failed')], 'me', now);
+    expect(rows.filter((r) => r.kind === 'message').map((r) => r.kind === 'message' && [r.message.id, r.message.authorId, r.message.delivery?.state])).toEqual([
+      ['a', 'bob', undefined],
+      ['p1', 'me', 'pending'],
+      ['p2', 'me', 'failed'],
+    ]);
+  });
+
+  it('shows a message once when it is delivered but still leaving the outbox', () => {
+    const rows = timelineRows([message('p1', 5, '2026-03-10T12:30:00', 'me')], [queued('p1')], 'me', now);
+    expect(rows.filter((r) => r.kind === 'message')).toHaveLength(1);
+  });
+});
