@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/types';
 import { GoneError } from '../errors/errors';
 import { open, seal } from './aead';
@@ -138,6 +138,8 @@ export class Keyring {
       .execute();
     const keyId = destroyed[0]?.id ?? (await this.keyIdOf(owner));
     if (keyId) this.#forget(owner, keyId);
+    // An UPDATE leaves the old row version (with the wrapped key) in the table file until it is rewritten.
+    if (destroyed.length > 0) await sql`vacuum full data_keys`.execute(this.db);
     return destroyed.length > 0;
   }
 
