@@ -100,3 +100,9 @@ export async function eventually<T>(read: () => Promise<T>, accept: (value: T) =
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Waits until a service worker controls the page (the app shell is then precached). */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await eventually(() => page.evaluate(() => navigator.serviceWorker.controller !== null), (controlled) => controlled);
+}

@@ -38,13 +38,18 @@ export function useDraft(roomId: Ref<string>) {
     }, SAVE_AFTER_MS);
   });
 
-  /** Empties the draft at once (after sending). */
-  async function clear(): Promise<void> {
+  /**
+   * Hands over the text to send and empties the box in the same instant, so
+   * whatever the user types next is a new draft and never swallowed.
+   */
+  function take(): string {
+    const taken = text.value;
     clearTimeout(timer);
     timer = undefined;
     text.value = '';
-    await db.drafts.delete(roomId.value);
+    void db.drafts.delete(roomId.value);
+    return taken;
   }
 
-  return { text, clear };
+  return { text, take };
 }
