@@ -38,6 +38,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     });
     // An idle client losing its server (restart, network) must not crash the process.
     pool.on('error', () => {});
+    // So must a checked-out client (e.g. mid-transaction): pg emits 'error' on it, which
+    // would be unhandled and kill the process; the query in flight fails with it instead.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }

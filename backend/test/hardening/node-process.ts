@@ -72,11 +72,16 @@ export class NodeProcess {
     throw new Error(`node on port ${this.port} did not become healthy:\n${this.output.slice(-2000)}`);
   }
 
+  /** Whether the process is alive (it may have crashed by itself). */
+  get running(): boolean {
+    const child = this.#child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** kill -9, and waits until the process is gone. */
   async kill(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
+    if (!this.running) return;
+    this.#child!.kill('SIGKILL');
     await this.#exited;
   }
 }
