@@ -26,7 +26,7 @@ export class ErasureRedactions implements RedactionSource {
   }
 
   async #load(owner: string, store: EventStore, executor: Kysely<Database>): Promise<Map<number, Record<string, unknown>>> {
-    const rows = await store.readRows({ after: 0, limit: 100, streams: [userStream(owner)], types: ['user.erased'] }, executor);
+    const rows = await store.readRows({ after: 0, limit: 100, streams: [userStream(owner)], types: ['user.erased'], allCommitted: true }, executor);
     const byPosition = new Map<number, Record<string, unknown>>();
     for (const row of rows) {
       const event = await store.decode(row, executor);

@@ -35,7 +35,7 @@ export async function verifyChain(store: EventStore, checkpoints: Checkpoints, o
 
   if (latest?.forged) return report(latest.checkpoint.position, 'the latest checkpoint carries a signature that does not verify');
   for (;;) {
-    const rows = await store.readRows({ after: expected - 1, limit: PAGE });
+    const rows = await store.readRows({ after: expected - 1, limit: PAGE, allCommitted: true });
     if (rows.length === 0) break;
     for (const row of rows) {
       const problem = await rowProblem(store, row, expected, prevHash);

@@ -8,6 +8,7 @@ export function readOptionsOf(filter: AuditFilter, limit: number): ReadOptions {
   return {
     after: filter.after,
     limit,
+    allCommitted: true,
     ...(filter.upTo !== undefined ? { upTo: filter.upTo } : {}),
     ...(filter.stream !== undefined ? { streams: [filter.stream] } : {}),
     ...(filter.type !== undefined ? { types: filter.type } : {}),

@@ -21,6 +21,12 @@ export interface ReadOptions {
   /** Only events that occurred at or after `from` and before `to`. */
   readonly from?: Date;
   readonly to?: Date;
+  /**
+   * Every row committed in this snapshot, also those newer than the oldest
+   * transaction still running anywhere on the server. For audits and checks,
+   * not for followers (they could then skip a row that commits late).
+   */
+  readonly allCommitted?: boolean;
 }
 
 /**
@@ -131,9 +137,9 @@ export class EventStore {
       .selectFrom('events')
       .selectAll()
       .where('position', '>', options.after)
-      .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
       .orderBy('position')
       .limit(options.limit);
+    if (!options.allCommitted) query = query.where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`);
     if (options.upTo !== undefined) query = query.where('position', '<=', options.upTo);
     if (options.streams) query = query.where('stream', 'in', options.streams);
     if (options.excludeTypes?.length) query = query.where('type', 'not in', options.excludeTypes);
@@ -175,12 +181,11 @@ export class EventStore {
     return row && { actor: row.actor, positions: row.positions.map(Number) };
   }
 
-  /** Position and hash of the last row visible to readers (the chain's head; position 0 for an empty log). */
+  /** Position and hash of the last committed row (the chain's head; position 0 for an empty log). */
   async chainHead(): Promise<{ position: number; hash: Buffer }> {
     const [row] = await this.db
       .selectFrom('events')
       .select(['position', 'hash'])
-      .where(sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`)
       .orderBy('position', 'desc')
       .limit(1)
       .execute();
