@@ -8,14 +8,25 @@ const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/ch
 /** Where screenshots and other artefacts go (gitignored). */
 export const ARTEFACTS = fileURLToPath(new URL('../../../test-results/e2e/', import.meta.url));
 
-export async function launchBrowser(): Promise<Browser> {
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+function chromiumPath(): string {
   const executablePath = CANDIDATES.find((path) => existsSync(path));
   if (!executablePath) throw new Error('Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
   mkdirSync(ARTEFACTS, { recursive: true });
-  return chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  return executablePath;
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: ARGS });
+}
+
+/**
+ * A browser with a real (non-incognito) profile in `userDataDir`: what
+ * Chromium requires before it calls an app installable.
+ */
+export function launchProfile(userDataDir: string, baseURL: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath(), args: ARGS, baseURL, viewport: { width: 1280, height: 800 } });
 }
 
 /** A fresh browser profile (its own cookies, IndexedDB, service workers) at a phone or desktop size. */
