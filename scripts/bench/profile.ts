@@ -1,0 +1,54 @@
+/** How big and how long each measurement is: `quick` fits in under five minutes on two cores. */
+export interface Profile {
+  readonly name: 'quick' | 'full';
+  readonly clients: number;
+  readonly roomSize: number;
+  /** ChatterLink sockets per registered user (registration runs scrypt; quick mode registers fewer users). */
+  readonly socketsPerUser: number;
+  readonly fanout: { readonly deliveriesPerSecond: readonly number[]; readonly stepMs: number; readonly cpuAt: number };
+  readonly latency: { readonly rate: number; readonly durationMs: number; readonly ladder: readonly number[]; readonly stepMs: number };
+  readonly drainMs: number;
+  readonly append: { readonly writers: number; readonly durationMs: number };
+  readonly replayEvents: number;
+  readonly idleConnections: number;
+  readonly catchUp: { readonly missed: number; readonly outbox: number };
+  readonly cryptoMs: number;
+  readonly ingestMessages: number;
+}
+
+export const QUICK: Profile = {
+  name: 'quick',
+  clients: 1000,
+  roomSize: 10,
+  socketsPerUser: 10,
+  fanout: { deliveriesPerSecond: [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000], stepMs: 1500, cpuAt: 50_000 },
+  latency: { rate: 2000, durationMs: 3000, ladder: [4000, 8000, 12_000, 16_000, 24_000], stepMs: 1500 },
+  drainMs: 1000,
+  append: { writers: 64, durationMs: 3000 },
+  replayEvents: 50_000,
+  idleConnections: 5000,
+  catchUp: { missed: 10_000, outbox: 1000 },
+  cryptoMs: 1000,
+  ingestMessages: 10_000,
+};
+
+export const FULL: Profile = {
+  name: 'full',
+  clients: 1000,
+  roomSize: 10,
+  socketsPerUser: 1,
+  fanout: {
+    deliveriesPerSecond: [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 350_000, 400_000],
+    stepMs: 5000,
+    cpuAt: 50_000,
+  },
+  latency: { rate: 2000, durationMs: 10_000, ladder: [4000, 8000, 12_000, 16_000, 24_000, 32_000], stepMs: 5000 },
+  drainMs: 2000,
+  append: { writers: 64, durationMs: 10_000 },
+  replayEvents: 1_000_000,
+  // The container allows 20,000 open files per process; the server needs a few for itself.
+  idleConnections: 19_500,
+  catchUp: { missed: 10_000, outbox: 1000 },
+  cryptoMs: 3000,
+  ingestMessages: 10_000,
+};

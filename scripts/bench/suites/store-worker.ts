@@ -1,0 +1,120 @@
+/**
+ * Metrics 3 and 4, run in their own process pinned to the server core:
+ * `append` (64 concurrent writers through the real EventStore vs one
+ * transaction per event) and `replay` (build a log, then time `make replay`'s
+ * rebuild on it). The store is opened exactly as `make replay` opens it, from
+ * the environment (DATABASE_URL for Postgres, else PGlite under INSTANCE_DIR).
+ * Prints one JSON line.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { NewChatEvent } from '../../../backend/src/events';
+import type { EventStore } from '../../../backend/src/eventstore/store';
+import { allProjections } from '../../../backend/src/projections/all';
+import { replayProjections } from '../../../backend/src/projections/replay';
+import { roomStream } from '../../../backend/src/rooms/events';
+import { openConfiguredStore } from '../../lib/open-store';
+
+const BODY = 'x'.repeat(200);
+const [mode, a, b] = process.argv.slice(2);
+
+function message(roomId: string): NewChatEvent {
+  return { type: 'message.sent', stream: roomStream(roomId), data: { messageId: randomUUID(), roomId, body: BODY } };
+}
+
+/** `writers` loops appending one 200-byte message each, for `ms`; answers events per second. */
+async function appendRate(store: EventStore, writers: number, ms: number): Promise<{ eventsPerSecond: number; events: number; transactions: number }> {
+  const actor = randomUUID();
+  const rooms = Array.from({ length: 16 }, () => randomUUID());
+  const batchesBefore = store.batchCount;
+  const deadline = performance.now() + ms;
+  const start = performance.now();
+  let events = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (performance.now() < deadline) {
+        await store.append({ actor, occurredAt: new Date(), events: [message(rooms[w % rooms.length]!)] });
+        events += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return { eventsPerSecond: Math.round(events / seconds), events, transactions: store.batchCount - batchesBefore };
+}
+
+async function appendMode(writers: number, ms: number) {
+  const { database, store } = await openConfiguredStore();
+  try {
+    const setting = await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(database.db);
+    await appendRate(store, writers, Math.min(1000, ms / 3)); // warm-up: keys, pools, JIT
+    const grouped = await appendRate(store, writers, ms);
+    // One writer: every append is its own transaction. Under the global append lock (the hash chain
+    // needs each row's predecessor) one-transaction-per-event is serial whatever the number of writers.
+    const single = await appendRate(store, 1, ms);
+    return { synchronousCommit: setting.rows[0]!.synchronous_commit, writers, grouped, single, ratio: Math.round((grouped.eventsPerSecond / single.eventsPerSecond) * 10) / 10 };
+  } finally {
+    await database.close();
+  }
+}
+
+/** Fills the log with `count` messages (big concurrent batches: generation is not what we time). */
+async function generate(count: number): Promise<number> {
+  const { database, store } = await openConfiguredStore();
+  try {
+    const actor = randomUUID();
+    const rooms = Array.from({ length: 64 }, () => randomUUID());
+    const perRequest = 100;
+    let remaining = count;
+    const start = performance.now();
+    await Promise.all(
+      rooms.map(async (room) => {
+        while (remaining > 0) {
+          const n = Math.min(perRequest, remaining);
+          remaining -= n;
+          await store.append({ actor, occurredAt: new Date(), events: Array.from({ length: n }, () => message(room)) });
+        }
+      }),
+    );
+    return (performance.now() - start) / 1000;
+  } finally {
+    await database.close();
+  }
+}
+
+/** One `make replay` rebuild on an open store, split into checksums, read+decrypt+fold, and write-back. */
+async function timedReplay(database: Awaited<ReturnType<typeof openConfiguredStore>>['database'], store: EventStore) {
+  const start = performance.now();
+  // Progress is reported before the first page and after each one.
+  let folding = 0;
+  let folded = 0;
+  const report = await replayProjections(database.db, store, allProjections, (done) => {
+    if (done === 0) folding = performance.now();
+    folded = performance.now();
+  });
+  const end = performance.now();
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    seconds: r2((end - start) / 1000),
+    eventsPerSecond: Math.round(report.events / ((end - start) / 1000)),
+    phases: { checksumSeconds: r2((folding - start) / 1000), readDecryptFoldSeconds: r2((folded - folding) / 1000), writeBackSeconds: r2((end - folded) / 1000) },
+    events: report.events,
+    identical: report.identical,
+  };
+}
+
+async function replayMode(count: number) {
+  const generateSeconds = await generate(count);
+  const { database, store, engine } = await openConfiguredStore();
+  try {
+    // Cold: a fresh process, exactly `make replay`. Warm: the same process again, data keys already unwrapped.
+    const cold = await timedReplay(database, store);
+    const warm = await timedReplay(database, store);
+    return { engine, events: cold.events, cold, warm, generateSeconds: Math.round(generateSeconds) };
+  } finally {
+    await database.close();
+  }
+}
+
+const result = mode === 'append' ? await appendMode(Number(a), Number(b)) : mode === 'replay' ? await replayMode(Number(a)) : undefined;
+if (!result) throw new Error('usage: store-worker.ts append <writers> <ms> | replay <events>');
+console.log(JSON.stringify(result));
