@@ -34,7 +34,7 @@ export function uploadRoutes(router: Router<AppState>, deps: { uploads: UploadsS
         clientId: received.fields.clientId,
       });
       ctx.status = result.duplicate ? 200 : 201;
-      ctx.body = { upload: result.upload, duplicate: result.duplicate };
+      ctx.body = result;
     } finally {
       await prepared.sink.discard();
     }

@@ -64,10 +64,10 @@ export class UploadsService {
     roomId: string,
     prepared: PreparedUpload,
     input: { name: string; clientId?: string | undefined },
-  ): Promise<{ upload: UploadDto; duplicate: boolean }> {
+  ): Promise<{ upload: UploadDto; position: number; duplicate: boolean }> {
     if (input.clientId) {
       const earlier = await this.#earlier(principal, input.clientId);
-      if (earlier) return { upload: earlier, duplicate: true };
+      if (earlier) return { ...earlier, duplicate: true };
     }
     const { uploadId, sink } = prepared;
     const mime = sink.mime;
@@ -90,10 +90,11 @@ export class UploadsService {
         events,
         ...(input.clientId ? { commandId: input.clientId } : {}),
       });
-      if (!result.duplicate) return { upload: toUploadDto(data), duplicate: false };
+      const position = result.positions[0]!;
+      if (!result.duplicate) return { upload: toUploadDto(data), position, duplicate: false };
       // A concurrent retry with the same client id won the race: keep its file, drop ours.
       await this.dir.remove(storageKey);
-      return { upload: await this.#uploadAt(result.positions[0]!), duplicate: true };
+      return { upload: await this.#uploadAt(position), position, duplicate: true };
     } catch (error) {
       await this.dir.remove(storageKey);
       throw error;
@@ -125,13 +126,14 @@ export class UploadsService {
   }
 
   /** The upload a client id already recorded, if any; another user's id, or a non-upload command, is a conflict. */
-  async #earlier(principal: Principal, clientId: string): Promise<UploadDto | undefined> {
+  async #earlier(principal: Principal, clientId: string): Promise<{ upload: UploadDto; position: number } | undefined> {
     const earlier = await this.ctx.store.commandResult(clientId);
     if (!earlier) return undefined;
     if (earlier.actor !== principal.user.id || earlier.positions.length !== 1) {
       throw new ConflictError('command_id_reused', 'This client id was already used.');
     }
-    return this.#uploadAt(earlier.positions[0]!);
+    const position = earlier.positions[0]!;
+    return { upload: await this.#uploadAt(position), position };
   }
 
   async #uploadAt(position: number): Promise<UploadDto> {

@@ -201,7 +201,8 @@ describeEachEngine('uploads', (engine) => {
     const files = storedFiles().length;
     const again = await upload(alice, room, jpeg, { clientId, name: 'twice.jpg' });
     expect(again.status).toBe(200);
-    expect(again.json).toEqual({ upload: first.json.upload, duplicate: true });
+    expect(again.json).toEqual({ upload: first.json.upload, position: first.json.position, duplicate: true });
+    expect(first.json.position).toBe(head);
     expect(await server.app.services.store.head()).toBe(head);
     expect(storedFiles().length).toBe(files);
     const stolen = await upload(bob, room, png, { clientId });
