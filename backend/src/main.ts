@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const target = databaseTargetOf(config);
   const database = await openDatabase(target);
   const bus = busTargetOf(config);
-  const server = await startServer({ config, secrets, database, logger, bus });
+  const server = await startServer({ config, secrets, database, logger, bus, reloadSecrets: () => loadSecrets(config) });
   logger.info({ engine: target.engine, bus: bus.kind, env: config.env }, `ChatterLink listening on ${server.url}`);
 
   let stopping = false;

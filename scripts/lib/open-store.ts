@@ -1,3 +1,4 @@
+import { ErasureRedactions } from '../../backend/src/audit/redactions';
 import { loadConfig } from '../../backend/src/config/config';
 import { loadSecrets } from '../../backend/src/config/secrets';
 import { Keyring } from '../../backend/src/crypto/keyring';
@@ -15,6 +16,8 @@ export async function openConfiguredStore() {
   const target = databaseTargetOf(config);
   const database = await openDatabase(target);
   await migrateToLatest(database.db);
-  const store = new EventStore(database.db, new Keyring(database.db, secrets.eventKey), liveProjector(allProjections));
-  return { config, database, store, engine: target.engine };
+  const keyring = new Keyring(database.db, secrets.eventKey, secrets.previousEventKeys);
+  // Erased events decode to their recorded redactions, so replays and audits still work after an erasure.
+  const store = new EventStore(database.db, keyring, liveProjector(allProjections), new ErasureRedactions(keyring));
+  return { config, secrets, database, store, keyring, engine: target.engine };
 }

@@ -76,7 +76,17 @@ export async function createApp(options: {
   const db = database.db;
   await assertDurable(database, config.allowUnsafeDurability, logger);
   await migrateToLatest(db);
-  const keyring = new Keyring(db, secrets.eventKey, secrets.previousEventKeys);
+  const reload = options.reloadSecrets;
+  const keyring = new Keyring(
+    db,
+    secrets.eventKey,
+    secrets.previousEventKeys,
+    reload &&
+      (() => {
+        const fresh = reload();
+        return { current: fresh.eventKey, previous: fresh.previousEventKeys ?? [] };
+      }),
+  );
   const store = new EventStore(db, keyring, liveProjector(allProjections), new ErasureRedactions(keyring));
   const ctx = { db, store, config, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds };
   const rooms = new RoomsService(ctx);
@@ -95,7 +105,7 @@ export async function createApp(options: {
     audit: new AuditService(ctx, checkpoints),
     erasure: new ErasureService(ctx, keyring),
   };
-  const stopAudit = startAuditBackground({ keyring, checkpoints, logger, reloadSecrets: options.reloadSecrets });
+  const stopAudit = startAuditBackground({ keyring, checkpoints, logger });
   const metrics = createMetrics();
   const http = buildHttpApp({ services, metrics, config, logger, staticDir: options.staticDir ?? 'frontend/dist' });
   return {

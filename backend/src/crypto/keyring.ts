@@ -21,6 +21,12 @@ export class ErasedKeyError extends GoneError {
   }
 }
 
+/** The master keys a process holds: `current` wraps, `previous` (a rotation in progress) only unwrap. */
+export interface MasterKeys {
+  readonly current: Buffer;
+  readonly previous: readonly Buffer[];
+}
+
 /** Owner of the data key that seals events about no particular person. */
 export const SYSTEM_KEY_OWNER = 'system';
 
@@ -38,14 +44,27 @@ export class Keyring {
 
   /**
    * `masterKey` wraps new data keys; `previousMasterKeys` only unwrap keys
-   * that a master-key rotation has not re-wrapped yet.
+   * that a master-key rotation has not re-wrapped yet. `source`, when given,
+   * re-reads the master keys (see `reload`).
    */
   constructor(
     private readonly db: Kysely<Database>,
     masterKey: Buffer,
     previousMasterKeys: readonly Buffer[] = [],
+    private readonly source?: () => MasterKeys,
   ) {
     this.setMasterKeys(masterKey, previousMasterKeys);
+  }
+
+  /**
+   * Picks up master keys changed since start (`make rotate-keys` rewrites the
+   * instance key files): called periodically, and at once when a data key
+   * turns out to be wrapped by a master key this process does not know.
+   */
+  reload(): void {
+    if (!this.source) return;
+    const keys = this.source();
+    this.setMasterKeys(keys.current, keys.previous);
   }
 
   /** Id of the master key that wraps new data keys. */
@@ -200,6 +219,7 @@ export class Keyring {
   }
 
   #unwrap(row: { id: string; owner: string; master_key_id: string; wrapped: Buffer | null }): Buffer {
+    if (!this.#masters.has(row.master_key_id)) this.reload();
     const master = this.#masters.get(row.master_key_id);
     if (!master) {
       throw new Error(

@@ -30,6 +30,8 @@ export async function startServer(options: {
   bus: BusTarget;
   staticDir?: string;
   limits?: Partial<GatewayLimits>;
+  /** Re-reads the keys so a master-key rotation reaches this running node (see `createApp`). */
+  reloadSecrets?: () => Secrets;
 }): Promise<RunningServer> {
   const { config, logger } = options;
   const app = await createApp({
@@ -38,6 +40,7 @@ export async function startServer(options: {
     database: options.database,
     logger,
     ...(options.staticDir ? { staticDir: options.staticDir } : {}),
+    ...(options.reloadSecrets ? { reloadSecrets: options.reloadSecrets } : {}),
   });
   const realtime = await startRealtime({ app, config, logger, bus: options.bus, ...(options.limits ? { limits: options.limits } : {}) });
   const front = await startFrontServer({
