@@ -2,9 +2,11 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { createAppRouter } from './router';
+import { registerUploads } from './components/upload/register';
 import { registerServiceWorker } from './sw-registration';
 import './styles.css';
 
+registerUploads();
 const app = createApp(App);
 app.use(createPinia());
 app.use(createAppRouter());

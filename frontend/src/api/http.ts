@@ -17,6 +17,11 @@ export class ApiError extends Error {
 
 let csrfToken: string | undefined;
 
+/** The token unsafe requests must carry (for requests not made by `api`, e.g. uploads with progress). */
+export function currentCsrfToken(): string | undefined {
+  return csrfToken;
+}
+
 /** Sets the token sent on unsafe requests (from login, register or `GET /api/me`). */
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;

@@ -42,7 +42,7 @@ export interface MemberRow {
   userId: string;
 }
 
-export type OutboxKind = 'send' | 'edit' | 'delete' | 'react';
+export type OutboxKind = 'send' | 'edit' | 'delete' | 'react' | 'upload';
 
 /** A command written while the user acted, kept until the server acknowledges it. */
 export interface OutboxRow {
@@ -55,6 +55,9 @@ export interface OutboxRow {
   messageId?: string;
   body?: string;
   emoji?: string;
+  /** An attachment's bytes, kept here until the upload is acknowledged (works offline). */
+  file?: Blob;
+  fileName?: string;
   state: 'pending' | 'failed';
   error?: string;
   createdAt: string;

@@ -1,7 +1,7 @@
 import type { ClientFrame } from '@chatterlink/schema/protocol';
 import type { Reply } from '../api/connection';
 import { backoffDelay } from '../api/backoff';
-import type { OutboxRow, Replica } from '../db/replica';
+import type { OutboxKind, OutboxRow, Replica } from '../db/replica';
 
 /** Where the outbox sends its frames: the live WebSocket (false when it is not live). */
 export interface OutboxTransport {
@@ -26,7 +26,16 @@ const browserEnv: OutboxEnv = {
 /** Refusals worth trying again later; every other refusal marks the command failed. */
 const RETRYABLE = new Set(['rate_limited', 'unavailable', 'version_conflict', 'internal_error']);
 
-type Command = Pick<OutboxRow, 'kind' | 'roomId' | 'messageId' | 'body' | 'emoji'>;
+type Command = Pick<OutboxRow, 'kind' | 'roomId' | 'messageId' | 'body' | 'emoji' | 'file' | 'fileName'>;
+
+/**
+ * Delivers a command that does not travel as a WebSocket frame (uploads go
+ * over HTTP), answering like the server would over the socket.
+ */
+export type Courier = (row: OutboxRow, db: Replica, me: string) => Promise<Reply | 'offline'>;
+
+/** Couriers by command kind, registered by features. */
+export const couriers: Partial<Record<OutboxKind, Courier>> = {};
 
 function frameOf(row: OutboxRow): ClientFrame {
   switch (row.kind) {
@@ -38,6 +47,8 @@ function frameOf(row: OutboxRow): ClientFrame {
       return { type: 'delete', id: row.id, message: row.messageId ?? '' };
     case 'react':
       return { type: 'react', id: row.id, message: row.messageId ?? '', emoji: row.emoji ?? '' };
+    case 'upload':
+      throw new Error('uploads are delivered by their courier');
   }
 }
 
@@ -76,6 +87,11 @@ export class Outbox {
 
   react(roomId: string, messageId: string, emoji: string): Promise<string> {
     return this.#add({ kind: 'react', roomId, messageId, emoji });
+  }
+
+  /** Queues an attachment; its id is the upload's `clientId`, so it is stored once however often it is resent. */
+  upload(roomId: string, file: Blob, fileName: string): Promise<string> {
+    return this.#add({ kind: 'upload', roomId, file, fileName });
   }
 
   /** Puts a failed command back in line, with its original id. */
@@ -143,6 +159,8 @@ export class Outbox {
   }
 
   #deliver(row: OutboxRow): Promise<Reply | null | 'offline'> {
+    const courier = couriers[row.kind];
+    if (courier) return courier(row, this.db, this.me);
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish(null), this.env.replyTimeoutMs);
       const finish = (reply: Reply | null | 'offline') => {

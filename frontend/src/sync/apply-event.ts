@@ -36,10 +36,7 @@ const handlers: Record<string, EventHandler> = {
       at: f.at,
       reactions: existing?.reactions ?? [],
     });
-    const room = await db.rooms.get(f.room);
-    if (!room) return { refreshRooms: true };
-    const unread = !existing && f.actor !== me && f.position > room.readPosition ? room.unread + 1 : room.unread;
-    await db.rooms.update(f.room, { lastPosition: Math.max(room.lastPosition, f.position), unread });
+    return noteNewItem(db, f, me, !existing);
   },
   async 'message.edited'(db, f) {
     await updateMessage(db, str(f.data, 'messageId'), (m) => {
@@ -81,6 +78,14 @@ const handlers: Record<string, EventHandler> = {
     await db.members.delete([f.room, userId]);
   },
 };
+
+/** Moves a room's head to a new timeline item (message, upload) and counts it as unread if it is someone else's. */
+export async function noteNewItem(db: Replica, f: EventFrame, me: string, isNew: boolean): Promise<FollowUp | void> {
+  const room = await db.rooms.get(f.room);
+  if (!room) return { refreshRooms: true };
+  const unread = isNew && f.actor !== me && f.position > room.readPosition ? room.unread + 1 : room.unread;
+  await db.rooms.update(f.room, { lastPosition: Math.max(room.lastPosition, f.position), unread });
+}
 
 /** Lets features (uploads, …) teach the replica new event types. */
 export function registerEventHandler(type: string, handler: EventHandler): void {

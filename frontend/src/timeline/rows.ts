@@ -32,6 +32,7 @@ function pendingMessage(row: OutboxRow, me: string): MessageRow & Pick<TimelineM
     body: row.body ?? '',
     at: row.createdAt,
     reactions: [],
+    ...(row.kind === 'upload' ? { extra: { pendingUpload: { file: row.file, name: row.fileName } } } : {}),
     delivery: { state: row.state, ...(row.error ? { error: row.error } : {}) },
   };
 }
@@ -45,7 +46,7 @@ export function timelineRows(messages: MessageRow[], queued: OutboxRow[], me: st
   const all: (MessageRow & Pick<TimelineMessage, 'delivery'>)[] = [
     ...messages,
     // An acknowledged message may still be in the outbox for a moment: show it once.
-    ...queued.filter((q) => q.kind === 'send' && !delivered.has(q.id)).map((q) => pendingMessage(q, me)),
+    ...queued.filter((q) => (q.kind === 'send' || q.kind === 'upload') && !delivered.has(q.id)).map((q) => pendingMessage(q, me)),
   ];
   const rows: TimelineRow[] = [];
   let day = '';

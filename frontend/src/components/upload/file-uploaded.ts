@@ -1,0 +1,12 @@
+import { noteNewItem, type EventHandler } from '../../sync/apply-event';
+import { uploadItem } from './courier';
+import { uploadSchema } from './upload-request';
+
+/** `file.uploaded` in the replica: a timeline item carrying the upload (with its preview). */
+export const fileUploaded: EventHandler = async (db, f, me) => {
+  const parsed = uploadSchema.safeParse(f.data.upload);
+  if (!parsed.success) return;
+  const existing = await db.messages.get(parsed.data.id);
+  await db.messages.put({ ...existing, ...uploadItem(parsed.data, f.room, f.position, f.actor ?? '', f.at), reactions: existing?.reactions ?? [] });
+  return noteNewItem(db, f, me, !existing);
+};
