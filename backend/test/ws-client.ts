@@ -7,6 +7,7 @@ type AnyFrame = ServerFrame & Record<string, unknown>;
 export class TestSocket {
   readonly frames: AnyFrame[] = [];
   closed: { code: number; reason: string } | undefined;
+  lastError: string | undefined;
   readonly #waiters: { predicate: (f: AnyFrame) => boolean; resolve: (f: AnyFrame) => void }[] = [];
   readonly #closeWaiters: ((c: { code: number; reason: string }) => void)[] = [];
 
@@ -21,6 +22,8 @@ export class TestSocket {
         }
       }
     });
+    // After the handshake an error is only reported here (and in the close that follows).
+    ws.on('error', (error) => (this.lastError = error.message));
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
       this.#closeWaiters.forEach((w) => w(this.closed!));
@@ -50,7 +53,7 @@ export class TestSocket {
     const seen = this.frames.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))} (closed: ${JSON.stringify(this.closed)}, error: ${this.lastError})`)), timeoutMs);
       this.#waiters.push({ predicate, resolve: (f) => (clearTimeout(timer), resolve(f)) });
     });
   }

@@ -214,6 +214,15 @@ export class EventStore {
   }
 
   /**
+   * A name for this log: the hex hash of its first event (undefined while it
+   * is empty). Every node on one database sees the same, other databases differ.
+   */
+  async logId(): Promise<string | undefined> {
+    const row = await this.db.selectFrom('events').select('hash').where('position', '=', 1).executeTakeFirst();
+    return row?.hash.toString('hex');
+  }
+
+  /**
    * Decrypts and validates one row; throws if the key, the data or its binding
    * is wrong. A row whose data key was destroyed (crypto-erasure) decodes to
    * its redacted payload, marked `erased`; without one, `ErasedKeyError`.

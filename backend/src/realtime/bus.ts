@@ -116,14 +116,26 @@ export class PostgresBus implements SignalBus {
   }
 }
 
-/** Redis pub/sub (REDIS_URL, or the guide's SOCKETIO_MESSAGE_QUEUE). */
+/** The Redis channel of one deployment: one Redis may serve several, whose signals must not mix. */
+export function redisChannel(logId: string | undefined): string {
+  return logId ? `${CHANNEL}:${logId.slice(0, 32)}` : CHANNEL;
+}
+
+/**
+ * Redis pub/sub (REDIS_URL, or the guide's SOCKETIO_MESSAGE_QUEUE). Unlike
+ * NOTIFY, which stays inside one database, Redis channels are server-wide:
+ * the channel carries the log's id (see `redisChannel`).
+ */
 export class RedisBus implements SignalBus {
   readonly name = 'redis';
   readonly #handlers: ((message: BusMessage) => void)[] = [];
   readonly #publisher;
   readonly #subscriber;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    readonly channel: string,
+  ) {
     this.#publisher = createClient({ url });
     this.#subscriber = this.#publisher.duplicate();
     // The clients reconnect by themselves; errors while they do are expected.
@@ -133,14 +145,14 @@ export class RedisBus implements SignalBus {
 
   async start(): Promise<void> {
     await Promise.all([this.#publisher.connect(), this.#subscriber.connect()]);
-    await this.#subscriber.subscribe(CHANNEL, (raw) => {
+    await this.#subscriber.subscribe(this.channel, (raw) => {
       const message = decode(raw);
       if (message) this.#handlers.forEach((h) => h(message));
     });
   }
 
   async publish(message: BusMessage): Promise<void> {
-    await this.#publisher.publish(CHANNEL, JSON.stringify(message));
+    await this.#publisher.publish(this.channel, JSON.stringify(message));
   }
 
   subscribe(handler: (message: BusMessage) => void): void {

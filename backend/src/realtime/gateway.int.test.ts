@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeEachEngine } from '../../test/engines';
+import { maskedTextFrame, rawWebSocket } from '../../test/raw-ws';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
 import { TestSocket } from '../../test/ws-client';
 
@@ -224,6 +225,23 @@ describeEachEngine('WebSocket gateway', (engine) => {
       expect(res.text).toContain(name);
     }
     expect(Number(/chatterlink_ws_acks_total (\d+)/.exec(res.text)?.[1])).toBeGreaterThan(0);
+  });
+
+  it('keeps a socket whose upgrade was completed after an await, even if the request said Connection: close', async () => {
+    // uWS's cork() misreads the freed HTTP state after an upgrade; with this
+    // header the misread closes every such socket at once, otherwise ~1 in 100.
+    const raw = await rawWebSocket(server.url, { Cookie: alice.cookie!, Origin: server.url, Connection: 'close' });
+    raw.write(maskedTextFrame(JSON.stringify({ type: 'ping' })));
+    const received = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      raw.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if (text.includes('"pong"')) resolve(text);
+      });
+      raw.once('close', () => reject(new Error(`closed after receiving ${JSON.stringify(text)}`)));
+    });
+    expect(received).toContain('{"type":"pong"}');
+    raw.destroy();
   });
 
   it('survives a client that aborts during the (async) upgrade', async () => {

@@ -189,6 +189,10 @@ export class Gateway {
         const token = bearer ?? cookie;
         if (!token) throw new UnauthorizedError();
         const principal = await this.deps.identity.authenticate(token);
+        // Finish in a fresh macrotask: a promise continuation can run inside
+        // another socket's uWS callback, where uWS is parsing that socket's
+        // request and would take our upgrade for its own.
+        await new Promise((resolve) => setImmediate(resolve));
         if (aborted) return;
         const connection: Connection = {
           principal,
@@ -200,7 +204,9 @@ export class Gateway {
           degraded: false,
           violations: { count: 0, since: Date.now() },
         };
-        res.cork(() => res.upgrade(connection, key, protocol, extensions, context));
+        // Not inside res.cork(): this uWS build's cork() misreads the freed HTTP
+        // state after an upgrade and may close the new socket at once (1006).
+        res.upgrade(connection, key, protocol, extensions, context);
       } catch (error) {
         const appError = toAppError(error);
         if (appError instanceof ForbiddenError) refuse('403 Forbidden', appError.code, appError.message);
@@ -310,6 +316,11 @@ export class Gateway {
         limit: limits.catchUpPage,
         streams: rooms.map(roomStream),
         excludeTypes: LIVE_ONLY_EVENT_TYPES,
+        // The fan-out delivers only committed events, and positions are taken
+        // in commit order, so every row up to `target` is committed: read them
+        // all, even while an unrelated transaction holds back the xmin horizon
+        // (that rule would hide the newest ones and leave a gap at hand-over).
+        allCommitted: true,
       });
       if (data.closed) return;
       metrics.catchUpPages.inc();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { App } from '../app/create-app';
 import type { Config } from '../config/config';
-import { LocalBus, PostgresBus, RedisBus, type SignalBus } from './bus';
+import { LocalBus, PostgresBus, RedisBus, redisChannel, type SignalBus } from './bus';
 import { FanOut } from './fan-out';
 import { DEFAULT_LIMITS, Gateway, type GatewayLimits } from './gateway';
 import { Presence } from './presence';
@@ -41,7 +41,7 @@ export async function startRealtime(options: {
   const { db, store, identity, messages } = app.services;
   const nodeId = randomUUID();
   let fanOut: FanOut | undefined;
-  const bus = await openBus(options.bus, () => fanOut?.signal());
+  const bus = await openBus(options.bus, () => fanOut?.signal(), await store.logId());
 
   const gateway: Gateway = new Gateway({
     config,
@@ -102,7 +102,7 @@ export async function startRealtime(options: {
   };
 }
 
-async function openBus(target: BusTarget, onReconnect: () => void): Promise<SignalBus> {
+async function openBus(target: BusTarget, onReconnect: () => void, logId: string | undefined): Promise<SignalBus> {
   switch (target.kind) {
     case 'local':
       return new LocalBus();
@@ -112,7 +112,7 @@ async function openBus(target: BusTarget, onReconnect: () => void): Promise<Sign
       return bus;
     }
     case 'redis': {
-      const bus = new RedisBus(target.url);
+      const bus = new RedisBus(target.url, redisChannel(logId));
       await bus.start();
       return bus;
     }
