@@ -69,7 +69,46 @@ describe('two people chatting in real time', () => {
     await bob.getByText('This message was deleted.').waitFor({ timeout: 10_000 });
   });
 
+  it('creates a private room, adds a member, and counts unread messages in the sidebar', async () => {
+    await alice.getByRole('button', { name: 'Create a room' }).click();
+    await alice.getByLabel('Name').fill('design');
+    await alice.getByLabel(/Private/).check();
+    await alice.getByRole('button', { name: 'Create', exact: true }).click();
+    await alice.getByRole('textbox', { name: 'Message #design' }).waitFor();
+    await alice.getByRole('button', { name: 'Add a member' }).click();
+    await alice.getByLabel('Username').fill('bob');
+    await alice.getByRole('button', { name: 'Add', exact: true }).click();
+    await alice.getByRole('dialog').waitFor({ state: 'detached' });
+    await sendMessage(alice, 'Welcome to design');
+    await sendMessage(alice, 'Mock-ups are coming');
+    await bob.getByRole('link', { name: 'design, 2 unread' }).waitFor({ timeout: 20_000 });
+    await openRoom(bob, 'design');
+    await bob.getByRole('link', { name: 'design', exact: true }).waitFor();
+  });
+
+  it('opens a direct message by username and finds public rooms to join', async () => {
+    await bob.getByRole('button', { name: 'New direct message' }).click();
+    await bob.getByLabel('Username').fill('alice');
+    await bob.getByRole('button', { name: 'Open', exact: true }).click();
+    await bob.getByRole('dialog').waitFor({ state: 'detached' });
+    await sendMessage(bob, 'A private word');
+    await alice.getByRole('link', { name: /^bob, online, 1 unread/ }).waitFor({ timeout: 20_000 });
+
+    await alice.getByRole('button', { name: 'Create a room' }).click();
+    await alice.getByLabel('Name').fill('random');
+    await alice.getByRole('button', { name: 'Create', exact: true }).click();
+    await alice.getByRole('textbox', { name: 'Message #random' }).waitFor();
+    await bob.getByRole('button', { name: 'Browse public rooms' }).click();
+    await bob.getByRole('button', { name: 'Join random' }).click();
+    await bob.getByRole('textbox', { name: 'Message #random' }).waitFor();
+    bob.once('dialog', (dialog) => void dialog.accept());
+    await bob.getByRole('button', { name: 'Leave room' }).click();
+    await bob.getByRole('heading', { name: /^Welcome/ }).waitFor();
+    expect(await bob.getByRole('link', { name: /^random/ }).count()).toBe(0);
+  });
+
   it('shows bob offline once he closes the app', async () => {
+    await openRoom(alice, 'general');
     await bob.context().close();
     await expect.poll(() => memberEntry(alice, 'bob').innerText(), { timeout: 30_000 }).toContain('offline');
   });

@@ -65,7 +65,7 @@ const handlers: Record<string, EventHandler> = {
   },
   async 'room.joined'(db, f, me) {
     const userId = str(f.data, 'userId');
-    if (userId === me) return { refreshRooms: true };
+    if (userId === me) return { refreshRooms: true, refreshMembers: f.room };
     await db.members.put({ roomId: f.room, userId });
     if (!(await db.users.get(userId))) return { refreshMembers: f.room };
   },
