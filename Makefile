@@ -7,6 +7,8 @@ PACKAGE_FILES := package.json package-lock.json schema/package.json backend/pack
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest --config backend/vitest.config.ts
 
+.PHONY: start-postgres audit erase-user rotate-keys backup restore
+.PHONY: bench bench-quick
 .PHONY: help install build start test test-unit test-int test-faults test-security typecheck replay clean chromium e2e budget
 
 help: ## List the targets
@@ -23,6 +25,12 @@ build: install ## Build the server bundle and the web app
 
 start: build ## Install, build and serve on http://127.0.0.1:5000 (embedded database under instance/)
 	node backend/dist/main.js
+
+start-postgres: build ## Like start, against a Postgres server: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/chatterlink)
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/chatterlink}"; \
+	psql "$${DATABASE_URL%/*}/postgres" -tAc "select 1 from pg_database where datname = '$${DATABASE_URL##*/}'" | grep -q 1 \
+	  || psql "$${DATABASE_URL%/*}/postgres" -c "create database \"$${DATABASE_URL##*/}\""; \
+	DATABASE_URL="$$DATABASE_URL" node backend/dist/main.js
 
 typecheck: install ## Type-check everything (the PWA's .vue files with vue-tsc, its service worker separately)
 	npx tsc -p tsconfig.json
@@ -62,6 +70,29 @@ budget: build ## Initial JS+CSS of the PWA against its 120 KB gzipped budget (al
 
 replay: install ## Rebuild every projection from the event log and verify it
 	$(TSX) scripts/replay.ts
+
+bench: build chromium ## Full benchmark vs bare uWS, ws and Socket.IO (long); writes docs/benchmarks.md and scripts/bench/results/
+	$(TSX) scripts/bench/run.ts --full --no-build
+
+bench-quick: build chromium ## The benchmark in under 5 minutes (smaller and shorter; labelled as such in docs/benchmarks.md)
+	$(TSX) scripts/bench/run.ts --no-build
+
+audit: install ## Event-log tools: ARGS="verify" (default) | "browse --type=message.sent" | "export --out=log.ndjson" | "checkpoint"
+	$(TSX) scripts/audit.ts $(ARGS)
+
+erase-user: install ## Crypto-erase one person: make erase-user USER=<username> [YES=1]; irreversible
+	@test "$(origin USER)" = "command line" || { echo 'Name the person: make erase-user USER=<username>'; exit 2; }
+	$(TSX) scripts/erase-user.ts "$(USER)" $(if $(YES),--yes)
+
+rotate-keys: install ## New master key: re-wraps every data key, retires the old key (docs/deploy.md)
+	$(TSX) scripts/rotate-keys.ts
+
+backup: install ## Database + uploads + keys into TO=<dir> (default instance/backups/<time>); SENSITIVE
+	$(TSX) scripts/backup.ts $(TO)
+
+restore: install ## Restore FROM=<dir> into the configured (empty) instance, then verify the chain [FORCE=1]
+	@test -n "$(FROM)" || { echo 'Name the backup: make restore FROM=<dir>'; exit 2; }
+	$(TSX) scripts/restore.ts "$(FROM)" $(if $(FORCE),--force)
 
 clean: ## Remove build output (keeps instance/)
 	rm -rf backend/dist frontend/dist

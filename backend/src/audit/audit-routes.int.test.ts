@@ -46,6 +46,13 @@ describeEachEngine('audit routes', (engine) => {
     expect(second.json.next).toBeNull();
   });
 
+  it('never shows password hashes, even to admins', async () => {
+    const registrations = await admin.get('/api/admin/events?type=user.registered');
+    expect(registrations.json.events.map((e: { data: { username: string } }) => e.data.username)).toEqual(['admin', 'alice']);
+    expect(registrations.text).not.toContain('scrypt');
+    expect(registrations.text).not.toContain('passwordHash');
+  });
+
   it('filters by actor, position range and time', async () => {
     const byAlice = await admin.get(`/api/admin/events?actor=${alice.user!.id}&limit=1000`);
     expect(byAlice.json.events.length).toBeGreaterThan(5);

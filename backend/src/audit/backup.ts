@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
@@ -37,6 +37,7 @@ export async function createBackup(config: Config, secrets: Secrets, out: string
   const contents: string[] = [];
   if (target.engine === 'postgres') {
     await run('pg_dump', ['--format=custom', '--no-owner', '--file', join(out, 'database.dump'), '--dbname', target.url], { maxBuffer: 64 * 1024 * 1024 });
+    chmodSync(join(out, 'database.dump'), 0o600);
     contents.push('database.dump');
   } else {
     const unlock = lockDataDir(target.dataDir!);
@@ -84,9 +85,9 @@ export async function restoreBackup(config: Config, from: string, options: { for
         (manifest.engine === 'postgres' ? ': set DATABASE_URL to an empty database.' : ': unset DATABASE_URL to restore the embedded database.'),
     );
   }
+  if (target.engine === 'postgres') await assertEmptyPostgres(target.url);
   restoreKeys(config.instanceDir, join(from, 'keys'), options.force ?? false);
   if (target.engine === 'postgres') {
-    await assertEmptyPostgres(target.url);
     await run('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', target.url, join(from, 'database.dump')], { maxBuffer: 64 * 1024 * 1024 });
   } else {
     const dataDir = target.dataDir!;

@@ -3,6 +3,13 @@ import type { EventRow } from '../db/types';
 import type { EventStore, ReadOptions } from '../eventstore/store';
 import { GoneError } from '../errors/errors';
 
+/** Fields no route ever shows, admins included: a password hash would invite offline guessing. */
+const HIDDEN_FIELDS = new Set(['passwordHash']);
+
+function withoutSecrets(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).filter(([field]) => !HIDDEN_FIELDS.has(field)));
+}
+
 /** The store's read options for an admin filter. */
 export function readOptionsOf(filter: AuditFilter, limit: number): ReadOptions {
   return {
@@ -35,7 +42,7 @@ export async function auditEventOf(store: EventStore, row: EventRow): Promise<Au
   };
   try {
     const event = await store.decode(row);
-    return event.erased ? { ...base, data: null, erased: true } : { ...base, data: event.data as Record<string, unknown> };
+    return event.erased ? { ...base, data: null, erased: true } : { ...base, data: withoutSecrets(event.data) };
   } catch (error) {
     return error instanceof GoneError ? { ...base, data: null, erased: true } : { ...base, data: null, unreadable: true };
   }
