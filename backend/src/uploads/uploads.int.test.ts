@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
+import { allProjections } from '../projections/all';
+import { replayProjections } from '../projections/replay';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
 import { pixelFloodPng, sampleImages, sampleMp4, sampleWebm } from '../../test/upload-samples';
 
@@ -227,6 +229,14 @@ describeEachEngine('uploads', (engine) => {
 
     expect((await alice.request('DELETE', `/api/messages/${json.upload.id}`)).status).toBe(200);
     expect((await download(bob, json.upload.url)).status).toBe(404);
+  });
+
+  it('rebuilds the uploads (and their timeline items) from the log exactly as they were', async () => {
+    const before = await server.app.services.db.selectFrom('uploads').select('id').execute();
+    expect(before.length).toBeGreaterThan(5);
+    const report = await replayProjections(server.app.services.db, server.app.services.store, allProjections);
+    expect(report.tables.filter((t) => !t.equal)).toEqual([]);
+    expect(report.tables.map((t) => t.table)).toContain('uploads');
   });
 
   it('refuses bad requests with 4xx: not multipart, no file, a bad clientId, an unknown room', async () => {
