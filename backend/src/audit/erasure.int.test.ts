@@ -10,6 +10,7 @@ import type { Database } from '../db/types';
 import { associatedData } from '../eventstore/store';
 import { allProjections } from '../projections/all';
 import { replayProjections } from '../projections/replay';
+import { sampleImages } from '../../test/upload-samples';
 import { erasedUsername } from './redact';
 
 /** Every row of every table in the schema, as text: what a logical dump holds. */
@@ -32,6 +33,7 @@ describeEachEngine('crypto-erasure of a user', (engine) => {
   let room: string;
   let aliceMessage: string;
   let wrappedBefore: Buffer;
+  let uploadUrl: string;
   beforeAll(async () => {
     server = await startTestServer(engine);
     admin = await new TestClient(server.url).signUp('admin');
@@ -45,6 +47,16 @@ describeEachEngine('crypto-erasure of a user', (engine) => {
     const bobMessage = randomUUID();
     await bob.post(`/api/rooms/${room}/messages`, { id: bobMessage, body: 'bob stays readable' });
     await alice.post(`/api/messages/${bobMessage}/reactions`, { emoji: '👍' });
+    const form = new FormData();
+    form.set('file', new Blob([(await sampleImages()).png], { type: 'image/png' }), `${canary}.png`);
+    const uploaded = await fetch(`${server.url}/api/rooms/${room}/uploads`, {
+      method: 'POST',
+      headers: { cookie: alice.cookie!, 'x-csrf-token': alice.csrfToken! },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    uploadUrl = ((await uploaded.json()) as { upload: { url: string } }).upload.url;
+    expect((await fetch(server.url + uploadUrl, { headers: { cookie: bob.cookie! } })).status).toBe(200);
     const row = await server.database.db.selectFrom('data_keys').select('wrapped').where('owner', '=', alice.user!.id).executeTakeFirstOrThrow();
     wrappedBefore = row.wrapped!;
   });
@@ -75,6 +87,15 @@ describeEachEngine('crypto-erasure of a user', (engine) => {
     expect(history.json.messages.find((m: { body: string }) => m.body === 'bob stays readable')).toBeDefined();
     expect(JSON.stringify(history.json)).not.toContain(canary);
     expect(JSON.stringify((await bob.get(`/api/users?query=ali`)).json)).not.toContain('"alice"');
+  });
+
+  it('makes their uploads unreadable: 410 erased, and no file name left', async () => {
+    const download = await fetch(server.url + uploadUrl, { headers: { cookie: bob.cookie! } });
+    expect(download.status).toBe(410);
+    expect(((await download.json()) as { error: { code: string } }).error.code).toBe('erased');
+    const history = await bob.get(`/api/rooms/${room}/messages`);
+    expect(history.status).toBe(200);
+    expect(history.text).not.toContain(canary);
   });
 
   it('shows the erased payloads as erased in log reads and exports', async () => {

@@ -54,10 +54,12 @@ export class ErasureService {
     const open = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('ended_at', 'is', null).execute();
     const endSessions = decideEndSessions(userId, open.map((s) => s.id));
     if (endSessions.length > 0) await store.append({ actor, occurredAt: clock.now(), events: endSessions });
+    // Their requests already past authentication on this node commit before we read what their key sealed.
+    await store.flush();
 
     const version = await store.streamVersion(userStream(userId));
     const keyId = await this.keyring.keyIdOf(userId);
-    const sealed = keyId ? await Promise.all((await store.rowsSealedBy(keyId)).map((row) => store.decode(row))) : [];
+    let sealed = await this.#sealedBy(keyId, new Set());
     await store.append({
       actor,
       occurredAt: clock.now(),
@@ -65,8 +67,23 @@ export class ErasureService {
       // Anything new in their stream (a login) since `sealed` was read fails this, and we start over.
       expected: { [userStream(userId)]: version },
     });
+    const redacted = new Set(sealed.map((e) => e.position));
+    // A request of theirs that another node had already authenticated may have committed meanwhile:
+    // record its redaction too while the key still exists.
+    for (let late = await this.#sealedBy(keyId, redacted); late.length > 0; late = await this.#sealedBy(keyId, redacted)) {
+      await store.append({ actor, occurredAt: clock.now(), events: decideErase(userId, late) });
+      for (const event of late) redacted.add(event.position);
+      sealed = [...sealed, ...late];
+    }
     await this.keyring.destroy(userId, clock.now());
     return { userId, erasedEvents: sealed.length, sessionsEnded: endSessions.length, alreadyErased: false };
+  }
+
+  /** The decrypted events `keyId` sealed, except those at `skip` positions. */
+  async #sealedBy(keyId: string | undefined, skip: ReadonlySet<number>) {
+    if (!keyId) return [];
+    const rows = (await this.ctx.store.rowsSealedBy(keyId)).filter((row) => !skip.has(row.position));
+    return Promise.all(rows.map((row) => this.ctx.store.decode(row)));
   }
 
   #findUser(user: { id: string } | { username: string }) {
