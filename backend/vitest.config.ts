@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['backend/src/**/*.unit.test.ts', 'schema/**/*.unit.test.ts'],
+          include: ['backend/src/**/*.unit.test.ts', 'schema/**/*.unit.test.ts', 'scripts/**/*.unit.test.ts'],
           environment: 'node',
           sequence: { groupOrder: 0 },
         },

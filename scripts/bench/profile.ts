@@ -14,6 +14,8 @@ export interface Profile {
   readonly catchUp: { readonly missed: number; readonly outbox: number };
   readonly cryptoMs: number;
   readonly ingestMessages: number;
+  /** Messages applied one event at a time (the catch-up path); quick mode applies fewer and says so. */
+  readonly applyMessages: number;
 }
 
 export const QUICK: Profile = {
@@ -21,15 +23,16 @@ export const QUICK: Profile = {
   clients: 1000,
   roomSize: 10,
   socketsPerUser: 10,
-  fanout: { deliveriesPerSecond: [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000], stepMs: 1500, cpuAt: 50_000 },
-  latency: { rate: 2000, durationMs: 3000, ladder: [4000, 8000, 12_000, 16_000, 24_000], stepMs: 1500 },
+  fanout: { deliveriesPerSecond: [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000], stepMs: 1000, cpuAt: 50_000 },
+  latency: { rate: 2000, durationMs: 2000, ladder: [4000, 8000, 12_000, 16_000, 24_000], stepMs: 1000 },
   drainMs: 1000,
-  append: { writers: 64, durationMs: 3000 },
-  replayEvents: 50_000,
+  append: { writers: 64, durationMs: 2000 },
+  replayEvents: 20_000,
   idleConnections: 5000,
   catchUp: { missed: 10_000, outbox: 1000 },
   cryptoMs: 1000,
   ingestMessages: 10_000,
+  applyMessages: 1000,
 };
 
 export const FULL: Profile = {
@@ -51,4 +54,5 @@ export const FULL: Profile = {
   catchUp: { missed: 10_000, outbox: 1000 },
   cryptoMs: 3000,
   ingestMessages: 10_000,
+  applyMessages: 10_000,
 };

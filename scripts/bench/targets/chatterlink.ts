@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createDatabase, dropDatabase } from '../lib/databases';
 import { pin, stopChild, waitForLine } from '../lib/proc';
 import type { ClientSpec } from '../loadgen/protocols';
 import { FANOUT_ROOM, latencyRoomOf, type Layout, type Target } from './target';
@@ -54,17 +55,8 @@ export class ChatterLinkDeployment {
 
   /** Creates a fresh database on the Postgres server at `adminUrl` (dropped by `drop`). */
   static async create(adminUrl: string): Promise<ChatterLinkDeployment> {
-    const name = `chatterlink_bench_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return new ChatterLinkDeployment(adminUrl, name, url.toString());
+    const { name, url } = await createDatabase(adminUrl, 'chatterlink');
+    return new ChatterLinkDeployment(adminUrl, name, url);
   }
 
   /**
@@ -156,13 +148,7 @@ export class ChatterLinkDeployment {
 
   async drop(): Promise<void> {
     rmSync(this.#instanceDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: this.adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`drop database if exists ${this.databaseName} with (force)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(this.adminUrl, this.databaseName);
   }
 }
 

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { spawnPinned } from './proc';
+
+/**
+ * Runs one of the suites' worker scripts (TypeScript, via tsx) pinned to
+ * `core` and answers the JSON object it prints last.
+ */
+export function runWorker<T>(core: number, script: string, args: readonly (string | number)[], env: Record<string, string> = {}): Promise<T> {
+  const path = fileURLToPath(new URL(`../suites/${script}`, import.meta.url));
+  const child = spawnPinned(core, process.execPath, ['--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as T);
+      else reject(new Error(`${script} exited with ${code}: ${err || out}`));
+    });
+  });
+}

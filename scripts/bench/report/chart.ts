@@ -1,0 +1,76 @@
+import type { BenchResults } from '../results';
+import type { TargetName } from '../targets/target';
+import { networkOf } from './verdicts';
+
+const TARGETS: readonly { name: TargetName; label: string; color: string }[] = [
+  { name: 'chatterlink', label: 'ChatterLink', color: '#3451b2' },
+  { name: 'uws', label: 'bare uWS', color: '#2a9d8f' },
+  { name: 'ws', label: 'ws', color: '#e9c46a' },
+  { name: 'socketio', label: 'Socket.IO', color: '#e76f51' },
+];
+const WIDTH = 980;
+const HEIGHT = 380;
+const PANEL = { top: 60, bottom: 320, width: 290 };
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const text = (x: number, y: number, s: string, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(s)}</text>`;
+const short = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${Math.round(v / 1e3)}k` : v >= 10 ? String(Math.round(v)) : v.toFixed(1));
+
+/** Grouped bars on a log scale (latency percentiles, ms). */
+function latencyPanel(x0: number, results: BenchResults): string {
+  const groups = ['p50', 'p99', 'p99.9'] as const;
+  const [lo, hi] = [0.1, 2000];
+  const y = (v: number) => PANEL.bottom - ((Math.log10(Math.max(lo, Math.min(hi, v))) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (PANEL.bottom - PANEL.top);
+  const parts = [text(x0, 40, 'Send → receive latency, ms (log), 2,000 sends/s', 'font-weight="bold"')];
+  for (const tick of [0.1, 1, 10, 100, 1000]) {
+    parts.push(`<line x1="${x0 + 30}" x2="${x0 + PANEL.width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`, text(x0 + 26, y(tick) + 4, String(tick), 'text-anchor="end" font-size="10"'));
+  }
+  const groupWidth = (PANEL.width - 40) / groups.length;
+  const bar = groupWidth / (TARGETS.length + 1);
+  groups.forEach((g, gi) => {
+    const gx = x0 + 36 + gi * groupWidth;
+    TARGETS.forEach((t, ti) => {
+      const l = networkOf(results, t.name)?.latency.fixed.latency;
+      if (!l) return;
+      const v = g === 'p50' ? l.p50 : g === 'p99' ? l.p99 : l.p999;
+      parts.push(`<rect x="${gx + ti * bar}" y="${y(v)}" width="${bar - 2}" height="${PANEL.bottom - y(v)}" fill="${t.color}"><title>${t.label} ${g}: ${v} ms</title></rect>`);
+    });
+    parts.push(text(gx + (bar * TARGETS.length) / 2, PANEL.bottom + 16, g, 'text-anchor="middle" font-size="12"'));
+  });
+  return parts.join('\n');
+}
+
+/** One bar per server on a linear scale. */
+function barPanel(x0: number, title: string, value: (name: TargetName) => number | undefined): string {
+  const values = TARGETS.map((t) => value(t.name) ?? 0);
+  const max = Math.max(1, ...values) * 1.1;
+  const y = (v: number) => PANEL.bottom - (v / max) * (PANEL.bottom - PANEL.top);
+  const parts = [text(x0, 40, title, 'font-weight="bold"'), `<line x1="${x0 + 10}" x2="${x0 + PANEL.width}" y1="${PANEL.bottom}" y2="${PANEL.bottom}" stroke="#999"/>`];
+  const bar = (PANEL.width - 20) / TARGETS.length;
+  TARGETS.forEach((t, i) => {
+    const v = values[i]!;
+    const x = x0 + 14 + i * bar;
+    parts.push(
+      `<rect x="${x}" y="${y(v)}" width="${bar - 10}" height="${PANEL.bottom - y(v)}" fill="${t.color}"><title>${t.label}: ${Math.round(v)}</title></rect>`,
+      text(x + (bar - 10) / 2, y(v) - 4, value(t.name) === undefined ? 'n/a' : short(v), 'text-anchor="middle" font-size="11"'),
+      text(x + (bar - 10) / 2, PANEL.bottom + 16, t.label, 'text-anchor="middle" font-size="11"'),
+    );
+  });
+  return parts.join('\n');
+}
+
+/** docs/benchmarks.svg: latency percentiles and throughput of every server in the run, no dependencies. */
+export function renderChart(results: BenchResults): string {
+  const legend = TARGETS.map((t, i) => `<rect x="${20 + i * 130}" y="352" width="12" height="12" fill="${t.color}"/>${text(38 + i * 130, 362, t.label, 'font-size="12"')}`).join('');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="13">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+    text(20, 20, `ChatterLink benchmarks (${results.profile} profile, ${results.startedAt.slice(0, 10)}, load average up to ${results.machine.loadAverage.max})`, 'font-size="12" fill="#555"'),
+    latencyPanel(20, results),
+    barPanel(350, 'Fan-out: sustained deliveries/s', (name) => networkOf(results, name)?.fanout.sustainedDeliveries),
+    barPanel(670, 'Deliveries per server CPU-second', (name) => networkOf(results, name)?.fanout.atCpuRate?.deliveriesPerServerCpuSecond),
+    legend,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,248 @@
+import type { Profile } from '../profile';
+import { isAvailable, type BenchResults } from '../results';
+import type { StepResult } from '../suites/load-step';
+import type { TargetName } from '../targets/target';
+import { networkOf, ratio, verdicts } from './verdicts';
+
+const NAMES: Record<TargetName, string> = { chatterlink: 'ChatterLink', uws: 'bare uWS', ws: 'ws', socketio: 'Socket.IO' };
+const ORDER: readonly TargetName[] = ['chatterlink', 'uws', 'ws', 'socketio'];
+const PEERS: readonly TargetName[] = ['uws', 'ws', 'socketio'];
+const n = (x: number | undefined) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
+const f = (x: number | undefined, digits = 2) => (x === undefined ? 'n/a' : x.toFixed(digits));
+const r = (x: number | undefined) => (x === undefined ? 'n/a' : `${x}×`);
+const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+
+function peerRatios(value: (name: TargetName) => number | undefined): string[] {
+  return PEERS.map((peer) => r(ratio(value('chatterlink'), value(peer))));
+}
+
+function ladder(steps: readonly StepResult[]): string {
+  return steps.map((s) => `${n(s.targetDeliveries / 1000)}k: ${f(s.latency.p99, 1)}${s.ok ? '' : '✗'}`).join(', ');
+}
+
+function fanOutSection(results: BenchResults, profile: Profile): string {
+  const rows = ORDER.flatMap((name) => {
+    const net = networkOf(results, name);
+    if (!net) return [[NAMES[name], ...Array(7).fill('n/a')]];
+    const at = net.fanout.atCpuRate;
+    const loadgen = Math.max(...net.fanout.steps.map((s) => s.loadgenCpuShare));
+    return [[NAMES[name], n(net.fanout.sustainedDeliveries), n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
+  });
+  const sustained = (name: TargetName) => networkOf(results, name)?.fanout.sustainedDeliveries;
+  const perCpu = (name: TargetName) => networkOf(results, name)?.fanout.atCpuRate?.deliveriesPerServerCpuSecond;
+  return [
+    `## 1. Fan-out: one room of ${n(profile.clients)} subscribers, 200-byte messages`,
+    '',
+    `Open loop; the rate ladder stops at the first step whose p99 passes 50 ms (or that loses or refuses a message) once ${n(profile.fanout.cpuAt)}/s is measured. Steps last ${profile.fanout.stepMs / 1000} s.`,
+    '',
+    table(
+      ['server', 'sustained deliveries/s (p99 < 50 ms)', `deliveries per server CPU-s at ${n(profile.fanout.cpuAt / 1000)}k/s`, 'p50 ms', 'p99 ms', 'p99.9 ms', 'max load-generator CPU', 'ladder (deliveries/s: p99 ms)'],
+      rows,
+    ),
+    '',
+    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['sustained rate', ...peerRatios(sustained)], ['per server CPU-second', ...peerRatios(perCpu)]]),
+  ].join('\n');
+}
+
+function latencySection(results: BenchResults, profile: Profile): string {
+  const rows = ORDER.map((name) => {
+    const net = networkOf(results, name);
+    if (!net) return [NAMES[name], ...Array(9).fill('n/a')];
+    const s = net.latency.fixed;
+    return [NAMES[name], f(s.latency.p50), f(s.latency.p99), f(s.latency.p999), s.ack ? f(s.ack.p99) : '—', n(s.missing), f(s.serverCpuShare), n(s.deliveriesPerServerCpuSecond), f(s.loadgenCpuShare), n(net.latency.sustainedSends)];
+  });
+  const p99 = (name: TargetName) => networkOf(results, name)?.latency.fixed.latency.p99;
+  const sustained = (name: TargetName) => networkOf(results, name)?.latency.sustainedSends;
+  return [
+    `## 2. Send → receive latency: ${n(profile.clients)} clients in ${n(profile.clients / profile.roomSize)} rooms of ${profile.roomSize}, ${n(profile.latency.rate)} sends/s`,
+    '',
+    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until p99 passes 50 ms.`,
+    '',
+    table(['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p99 ms', 'missing', 'server CPU (cores)', 'deliveries per server CPU-s', 'load-generator CPU', 'highest sends/s with p99 < 50 ms'], rows),
+    '',
+    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['p99 (lower is better)', ...peerRatios(p99)], ['highest send rate', ...peerRatios(sustained)]]),
+  ].join('\n');
+}
+
+function storageSections(results: BenchResults, profile: Profile): string {
+  const out: string[] = [];
+  const a = results.append;
+  out.push('## 3. Durable append: 200-byte sealed events');
+  out.push('');
+  if (isAvailable(a)) {
+    out.push(
+      table(
+        ['writers', 'events/s', 'transactions', 'events per transaction'],
+        [
+          [`${a.writers} (group commit)`, n(a.grouped.eventsPerSecond), n(a.grouped.transactions), f(a.grouped.events / a.grouped.transactions, 1)],
+          ['1 (one transaction per event)', n(a.single.eventsPerSecond), n(a.single.transactions), f(a.single.events / a.single.transactions, 1)],
+        ],
+      ),
+    );
+    out.push('');
+    out.push(
+      `Ratio ${a.ratio}×, synchronous_commit=${a.synchronousCommit}. The baseline is the same EventStore with one writer: under the global append lock (the hash chain needs each row's predecessor) one transaction per event is serial whatever the number of writers.`,
+    );
+  } else out.push(`n/a: ${a?.unavailable ?? 'not run'}`);
+  out.push('', `## 4. Replay (\`make replay\`: read, decrypt, fold, rewrite, verify) on ${n(profile.replayEvents)} events`, '');
+  const rows = (['postgres', 'pglite'] as const).map((engine) => {
+    const x = results.replay[engine];
+    if (!isAvailable(x)) return [engine, x?.unavailable ?? 'not run', '', '', '', '', ''];
+    return [engine, n(x.cold.eventsPerSecond), f(x.cold.seconds), f(x.cold.phases.checksumSeconds), f(x.cold.phases.readDecryptFoldSeconds), f(x.cold.phases.writeBackSeconds), n(x.warm.eventsPerSecond)];
+  });
+  out.push(table(['engine', 'events/s (as make replay)', 'seconds', 'checksums s', 'read + decrypt + fold s', 'write-back + verify s', 'events/s again, keys cached'], rows));
+  return out.join('\n');
+}
+
+function memorySection(results: BenchResults, profile: Profile): string {
+  const rows = ORDER.map((name) => {
+    const m = results.memory[name];
+    if (!isAvailable(m)) return [NAMES[name], m?.unavailable ?? 'not run', '', '', ''];
+    return [NAMES[name], n(m.connections), f(m.rssBeforeMiB, 1), f(m.rssAfterMiB, 1), n(m.bytesPerConnection)];
+  });
+  const per = (name: TargetName) => {
+    const m = results.memory[name];
+    return isAvailable(m) ? m.bytesPerConnection : undefined;
+  };
+  return [
+    `## 5. Memory per idle connection (${n(profile.idleConnections)} sockets, fresh server process)`,
+    '',
+    'ChatterLink sockets are authenticated (session cookie) and past `hello` (subscribed to their rooms); peer sockets have joined a room.',
+    '',
+    table(['server', 'connections', 'RSS before MiB', 'RSS after MiB', 'bytes per connection'], rows),
+    '',
+    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['bytes per connection (lower is better)', ...peerRatios(per)]]),
+  ].join('\n');
+}
+
+function clientSections(results: BenchResults): string {
+  const out = ['## 6. Offline catch-up (ChatterLink only)', ''];
+  const c = results.catchUp;
+  if (isAvailable(c)) {
+    out.push(
+      table(
+        ['scenario', 'result'],
+        [
+          [`back after ${n(c.missed)} missed events: connect → hello → all events → ready`, `${f(c.catchUpMs, 0)} ms (${n(c.eventsReceived)} events)`],
+          [`${n(c.outbox)} queued outbox messages: first send → last ack`, `${f(c.outboxAckMs, 0)} ms${c.outboxErrors ? `, ${c.outboxErrors} refused` : ''}`],
+          [`writing the ${n(c.missed)} missed events from one socket`, `${f(c.writeMs, 0)} ms (${n((c.missed / c.writeMs) * 1000)} acked sends/s)`],
+        ],
+      ),
+    );
+  } else out.push(`n/a: ${c?.unavailable ?? 'not run'}`);
+  out.push('', '## 7. Client budget', '');
+  const b = results.bundle;
+  if (isAvailable(b)) {
+    out.push(table(['initial file', 'bytes', 'gzipped'], [...b.files.map((x) => [x.file, n(x.bytes), n(x.gzipBytes)]), ['**total**', '', `**${n(b.gzipBytes)}** (${(b.gzipBytes / 1024).toFixed(1)} KB)`]]));
+  } else out.push(`Bundle: n/a: ${b?.unavailable ?? 'not run'}`);
+  out.push('');
+  const i = results.ingest;
+  if (isAvailable(i)) {
+    out.push(
+      `IndexedDB in ${i.browser} (headless), through the PWA's own Dexie replica: ${n(i.count)} messages in one \`bulkPut\` (how a history page is stored) took **${n(i.bulkMs)} ms**; applying ${n(i.applyCount)} \`message.sent\` events one by one with \`applyEvent\` (how catch-up stores them: one transaction per event) took **${n(i.applyMs)} ms** (${f(i.applyMs / i.applyCount, 2)} ms per event).`,
+    );
+  } else out.push(`IndexedDB ingest: n/a: ${i?.unavailable ?? 'not run'}`);
+  out.push('', '## 8. Crypto: sealing one payload, one core', '');
+  const k = results.crypto;
+  if (isAvailable(k)) {
+    out.push(
+      table(
+        ['scheme', `seals/s (${k.payloadBytes} bytes)`],
+        [
+          ['ChatterLink: AES-256-GCM, random 96-bit nonce, associated data', n(k.aesGcmPerSecond)],
+          ['Fernet-style (prototype): AES-128-CBC + HMAC-SHA256, base64url token', n(k.fernetPerSecond)],
+        ],
+      ),
+    );
+    out.push('', `Ratio ${k.ratio}×.`);
+  } else out.push(`n/a: ${k?.unavailable ?? 'not run'}`);
+  return out.join('\n');
+}
+
+/** docs/benchmarks.md, rewritten by every run. */
+export function renderMarkdown(results: BenchResults, profile: Profile): string {
+  const m = results.machine;
+  const shared = m.loadAverage.max > 2.5;
+  const v = verdicts(results, profile);
+  const met = v.filter((x) => x.met === true).length;
+  const notMet = v.filter((x) => x.met === false).length;
+  return `${[
+    '# Benchmarks',
+    '',
+    `<!-- Generated by \`make bench${profile.name === 'quick' ? '-quick' : ''}\` (scripts/bench/run.ts); edits are overwritten. Raw numbers: scripts/bench/results/latest.json. -->`,
+    '',
+    `Latest run: **${profile.name}** profile, ${results.startedAt.replace('T', ' ').slice(0, 16)} UTC, commit ${m.commit}. ` +
+      `${met} targets met, ${notMet} not met, ${v.length - met - notMet} reported without a goal or not measured.` +
+      (profile.name === 'quick' ? ' Quick mode is shorter and smaller than the issue asks (labelled where it matters); `make bench` runs the full set.' : ''),
+    '',
+    shared
+      ? `> **The machine was shared during this run** (1-minute load average ${m.loadAverage.start} at start, ${m.loadAverage.end} at end, up to ${m.loadAverage.max}, on ${m.cores} cores): other builds and test suites ran on the same cores, so absolute figures are pessimistic and noisy. Ratios between servers measured minutes apart are affected too. Rerun \`make bench\` on an idle machine before quoting numbers.`
+      : `> Load average during the run: ${m.loadAverage.start} → ${m.loadAverage.end} (max ${m.loadAverage.max}) on ${m.cores} cores.`,
+    '',
+    '![latency percentiles and throughput](benchmarks.svg)',
+    '',
+    '## Targets',
+    '',
+    table(['metric', 'target', 'measured', 'met?'], v.map((x) => [x.metric, x.target, x.measured, x.met === undefined ? '—' : x.met ? '**yes**' : '**no**'])),
+    '',
+    '## Machine',
+    '',
+    table(
+      ['', ''],
+      [
+        ['CPU', `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`],
+        ['kernel / Node', `${m.kernel} / ${m.node}`],
+        ['Postgres', `${m.postgres} (${m.postgresDurability}), loopback, shared with other users of the server`],
+        ['browser', m.chromium],
+        ['packages', Object.entries(m.versions).map(([k, x]) => `${k} ${x}`).join(', ')],
+        ['run', `${results.startedAt} → ${results.finishedAt}`],
+      ],
+    ),
+    '',
+    fanOutSection(results, profile),
+    '',
+    latencySection(results, profile),
+    '',
+    storageSections(results, profile),
+    '',
+    memorySection(results, profile),
+    '',
+    clientSections(results),
+    '',
+    METHOD,
+  ].join('\n')}\n`;
+}
+
+const METHOD = `## Method
+
+- **Processes and cores.** Every server runs in its own process pinned to core 0 (\`taskset\`); the load generator is one
+  process pinned to core 1. Postgres is the shared server on 127.0.0.1:5432 and is not pinned; each run creates fresh
+  databases and drops them. ChatterLink's server CPU is its Node process **plus its own Postgres backends**
+  (\`pg_stat_activity\` for its database), read from \`/proc/<pid>/stat\` (utime + stime) around each step.
+- **Peers.** \`scripts/bench/peers/\`: bare uWebSockets.js (topics + publish), plain \`ws\` (a room → sockets map, one
+  serialisation per broadcast) and Socket.IO (rooms, WebSocket transport only, no compression), all speaking the same
+  minimal protocol: join a room, send, broadcast to the room. No auth, no storage.
+- **ChatterLink** runs its real path: the built server (\`backend/dist/main.js\`, \`NODE_ENV=production\`) on a fresh
+  Postgres database; users register through \`/api/auth/register\`, rooms are made and joined through the API; sockets
+  authenticate with the session cookie and say \`hello\`; every \`send\` frame is validated, checked for membership,
+  sealed (AES-256-GCM), appended with group commit under \`synchronous_commit=on\`, projected in the same transaction,
+  acked and fanned out. The per-connection rate limit (20 frames/s) is lifted with \`WS_RATE_LIMIT\`/\`WS_RATE_BURST\`
+  because one load-generator socket stands for a busy user, not an abuser. The quick profile puts 10 sockets on each
+  user (like tabs) to register 100 users instead of 1,000 (registration is deliberately slow scrypt and not measured).
+- **Load generator** (\`scripts/bench/loadgen/\`): a minimal WebSocket client (frame parsing only, no per-message
+  objects), sockets spread over 127.0.0.1–127.0.0.16. Sends follow a fixed schedule (open loop); each body carries its
+  sequence number and latency is measured from the **intended** send time, so a stalled server cannot hide the stall
+  (no coordinated omission). Deliveries still missing after the drain count at the latency they had reached. The
+  generator reports its own CPU share: near 1.0 it, not the server, may be the limit.
+- **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
+  (\`scripts/bench/lib/histogram.ts\`).
+- **Memory**: RSS of a fresh server process before and 2 s after opening the idle sockets, divided by their number. The
+  container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
+- **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
+  \`make replay\` does. Replay is measured cold (a fresh process, as \`make replay\`) and again with data keys cached.
+- **Client**: sizes of the files \`frontend/dist/index.html\` loads up front (entry script, preloads, CSS; lazy chunks
+  excluded), gzip level 6. IndexedDB ingest bundles the PWA's \`Replica\` and \`applyEvent\` and runs them in headless
+  Chromium (playwright-core, Debian's chromium).
+- Results: \`scripts/bench/results/latest.json\` (the repository's top level holds no \`bench/\` directory).
+`;

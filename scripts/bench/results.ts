@@ -1,0 +1,73 @@
+import type { BundleResult, IngestResult } from './suites/client';
+import type { CatchUpResult } from './suites/catch-up';
+import type { MemoryResult } from './suites/memory';
+import type { NetworkResult } from './suites/network';
+import type { TargetName } from './targets/target';
+
+/** A measurement that could not be taken, and why. */
+export interface Unavailable {
+  readonly unavailable: string;
+}
+
+export interface AppendResult {
+  readonly synchronousCommit: string;
+  readonly writers: number;
+  readonly grouped: { readonly eventsPerSecond: number; readonly events: number; readonly transactions: number };
+  readonly single: { readonly eventsPerSecond: number; readonly events: number; readonly transactions: number };
+  readonly ratio: number;
+}
+
+interface ReplayRun {
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly phases: { readonly checksumSeconds: number; readonly readDecryptFoldSeconds: number; readonly writeBackSeconds: number };
+  readonly identical: boolean;
+}
+
+export interface ReplayResult {
+  readonly engine: string;
+  readonly events: number;
+  readonly cold: ReplayRun;
+  readonly warm: ReplayRun;
+  readonly generateSeconds: number;
+}
+
+export interface CryptoResult {
+  readonly payloadBytes: number;
+  readonly aesGcmPerSecond: number;
+  readonly fernetPerSecond: number;
+  readonly ratio: number;
+}
+
+/** Everything one run measured, as written to scripts/bench/results/latest.json. */
+export interface BenchResults {
+  readonly profile: 'quick' | 'full';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly kernel: string;
+    readonly node: string;
+    readonly postgres: string;
+    readonly postgresDurability: string;
+    readonly chromium: string;
+    readonly versions: Readonly<Record<string, string>>;
+    readonly commit: string;
+    /** 1-minute load average at start and end: above ~2 the machine was shared during the run. */
+    readonly loadAverage: { readonly start: number; readonly end: number; readonly max: number };
+  };
+  readonly network: Partial<Record<TargetName, NetworkResult | Unavailable>>;
+  readonly memory: Partial<Record<TargetName, MemoryResult | Unavailable>>;
+  readonly catchUp: CatchUpResult | Unavailable | undefined;
+  readonly append: AppendResult | Unavailable | undefined;
+  readonly replay: { readonly postgres: ReplayResult | Unavailable | undefined; readonly pglite: ReplayResult | Unavailable | undefined };
+  readonly crypto: CryptoResult | Unavailable | undefined;
+  readonly bundle: BundleResult | Unavailable | undefined;
+  readonly ingest: IngestResult | Unavailable | undefined;
+}
+
+export function isAvailable<T extends object>(value: T | Unavailable | undefined): value is T {
+  return value !== undefined && !('unavailable' in value);
+}

@@ -1,0 +1,27 @@
+import { rssBytes, sleep } from '../lib/proc';
+import type { LoadGenerator } from '../loadgen/controller';
+import type { Target } from '../targets/target';
+
+/** Metric 5 for one target: RSS growth of a fresh server process per idle, subscribed connection. */
+export interface MemoryResult {
+  readonly connections: number;
+  readonly rssBeforeMiB: number;
+  readonly rssAfterMiB: number;
+  readonly bytesPerConnection: number;
+  readonly connectMs: number;
+}
+
+const SETTLE_MS = 2000;
+
+/** Opens `n` idle sockets (authenticated and past `hello` for ChatterLink, joined to a room for peers). */
+export async function runMemory(target: Target, loadgen: LoadGenerator, n: number): Promise<MemoryResult> {
+  const clients = await target.idleClients(n);
+  await sleep(SETTLE_MS);
+  const before = rssBytes(target.pid);
+  const { ms } = await loadgen.request({ cmd: 'connect', endpoint: target.endpoint, clients, concurrency: 100, sourceAddresses: 16 });
+  await sleep(SETTLE_MS);
+  const after = rssBytes(target.pid);
+  await loadgen.request({ cmd: 'close' });
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return { connections: n, rssBeforeMiB: mib(before), rssAfterMiB: mib(after), bytesPerConnection: Math.round((after - before) / n), connectMs: ms! };
+}
