@@ -39,9 +39,10 @@ export class Connection {
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
 
+  /** `url` defaults to `/ws` on this page's origin. */
   constructor(
     private readonly hooks: ConnectionHooks,
-    private readonly url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+    private readonly url?: string,
   ) {}
 
   get state(): ConnectionState {
@@ -57,9 +58,11 @@ export class Connection {
   }
 
   stop(): void {
+    if (!this.#stopped) {
+      removeEventListener('online', this.#onOnline);
+      removeEventListener('offline', this.#onOffline);
+    }
     this.#stopped = true;
-    removeEventListener('online', this.#onOnline);
-    removeEventListener('offline', this.#onOffline);
     clearTimeout(this.#retryTimer);
     this.#drop();
     this.#setState('offline');
@@ -95,7 +98,7 @@ export class Connection {
   #open(): void {
     if (this.#stopped || this.#socket) return;
     this.#setState('connecting');
-    const socket = new WebSocket(this.url);
+    const socket = new WebSocket(this.url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
     this.#socket = socket;
     let opened = false;
     socket.onopen = async () => {
@@ -119,7 +122,7 @@ export class Connection {
   async #afterClose(code: number, opened: boolean): Promise<void> {
     // A refused upgrade looks like any network failure to a browser: ask the API which one it was.
     if ((code === 4401 || !opened) && (await this.hooks.isSignedOut())) {
-      this.#stopped = true;
+      this.stop();
       this.#setState('signed-out');
       return;
     }

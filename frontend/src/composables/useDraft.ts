@@ -7,7 +7,6 @@ const SAVE_AFTER_MS = 300;
 export function useDraft(roomId: Ref<string>) {
   const { db } = useChat();
   const text = ref('');
-  let loading = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const save = (room: string, value: string) =>
@@ -21,15 +20,15 @@ export function useDraft(roomId: Ref<string>) {
         timer = undefined;
         await save(previous, text.value);
       }
-      loading = true;
-      text.value = (await db.drafts.get(room))?.text ?? '';
-      loading = false;
+      const shown = text.value;
+      const stored = (await db.drafts.get(room))?.text ?? '';
+      // Whatever was typed while the draft loaded wins over the stored one.
+      if (text.value === shown) text.value = stored;
     },
     { immediate: true },
   );
 
   watch(text, (value) => {
-    if (loading) return;
     clearTimeout(timer);
     const room = roomId.value;
     timer = setTimeout(() => {

@@ -29,15 +29,16 @@ export const useSessionStore = defineStore('session', () => {
     if (csrfToken) setCsrfToken(csrfToken);
     localStorage.setItem(CACHED_USER, JSON.stringify(me));
     if (client.value?.me.id !== me.id) {
-      client.value?.stop();
+      void client.value?.stop();
       client.value = new ChatClient(me);
       client.value.start();
     }
     user.value = me;
   }
 
-  function end(): void {
-    client.value?.stop();
+  /** Ends the local session; `forget` deletes the user's replica from this device. */
+  function end(forget = false): void {
+    void client.value?.stop(forget);
     client.value = undefined;
     user.value = undefined;
     setCsrfToken(undefined);
@@ -68,11 +69,12 @@ export const useSessionStore = defineStore('session', () => {
     begin(session.user, session.csrfToken);
   }
 
+  /** Signs out here and on the server, and removes this user's data from the device. */
   async function logout(): Promise<void> {
     try {
       await api('POST', '/api/auth/logout', null);
     } finally {
-      end();
+      end(true);
     }
   }
 

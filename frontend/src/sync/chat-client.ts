@@ -69,11 +69,13 @@ export class ChatClient {
     this.#pending = liveQuery(() => this.db.outbox.where('state').equals('pending').count()).subscribe(() => this.outbox.kick());
   }
 
-  stop(): void {
+  /** Stops syncing; `forget` also deletes this user's replica from the device (signing out). */
+  async stop(forget = false): Promise<void> {
     this.#pending?.unsubscribe();
     this.#resign?.();
     this.connection.stop();
-    this.db.close();
+    if (forget) await this.db.delete();
+    else this.db.close();
   }
 
   /** Loads the page of history before what the replica holds. */

@@ -1,0 +1,80 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { effectScope, ref, type EffectScope } from 'vue';
+import { useSessionStore } from '../stores/session';
+import { ChatClient } from '../sync/chat-client';
+import { useDraft } from './useDraft';
+import { useRooms } from './useRooms';
+import { useTimeline } from './useTimeline';
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (up to 2 s) for live queries and debounced saves to catch up. */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await wait(10);
+  expect(await check()).toBe(true);
+}
+
+describe('stores and composables over the replica', () => {
+  let client: ChatClient;
+  let scope: EffectScope;
+
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    client = new ChatClient({ id: crypto.randomUUID(), username: 'me', isAdmin: false });
+    useSessionStore().client = client;
+    scope = effectScope();
+  });
+  afterEach(async () => {
+    scope.stop();
+    await client.stop(true);
+  });
+
+  it('keeps a draft per room across a room switch and a fresh load, and hands it over on send', async () => {
+    const room = ref('room-a');
+    const draft = scope.run(() => useDraft(room))!;
+    draft.text.value = 'half a thought';
+    await until(async () => (await client.db.drafts.get('room-a'))?.text === 'half a thought');
+
+    room.value = 'room-b';
+    await until(() => draft.text.value === '');
+    draft.text.value = 'for b';
+    room.value = 'room-a'; // switching saves b's draft at once
+    await until(() => draft.text.value === 'half a thought');
+    expect(await client.db.drafts.get('room-b')).toEqual({ roomId: 'room-b', text: 'for b' });
+
+    const again = effectScope().run(() => useDraft(ref('room-b')))!; // as after a reload
+    await until(() => again.text.value === 'for b');
+
+    expect(draft.take()).toBe('half a thought');
+    expect(draft.text.value).toBe('');
+    await until(async () => (await client.db.drafts.get('room-a')) === undefined);
+  });
+
+  it('shows delivered messages and pending ones from the outbox in one timeline', async () => {
+    const room = ref('room-a');
+    const timeline = scope.run(() => useTimeline(room))!;
+    await client.db.messages.put({ id: 'm1', roomId: 'room-a', position: 5, authorId: 'bob', body: 'hi', at: new Date().toISOString(), reactions: [] });
+    await client.db.messages.put({ id: 'm2', roomId: 'room-b', position: 6, authorId: 'bob', body: 'elsewhere', at: new Date().toISOString(), reactions: [] });
+    const id = await client.outbox.send('room-a', 'on its way');
+    const messages = () => timeline.rows.value.flatMap((r) => (r.kind === 'message' ? [[r.message.id, r.message.delivery?.state ?? 'delivered']] : []));
+    await until(() => messages().length === 2);
+    expect(messages()).toEqual([
+      ['m1', 'delivered'],
+      [id, 'pending'],
+    ]);
+    expect(timeline.newestPosition.value).toBe(5);
+  });
+
+  it('lists rooms and DMs apart, by name', async () => {
+    const { channels, directs } = scope.run(() => useRooms())!;
+    await client.db.rooms.bulkPut([
+      { id: '1', name: 'random', kind: 'public', unread: 0, lastPosition: 1, readPosition: 1 },
+      { id: '2', name: 'bob', kind: 'dm', unread: 2, lastPosition: 3, readPosition: 1 },
+      { id: '3', name: 'design', kind: 'private', unread: 0, lastPosition: 1, readPosition: 1 },
+    ]);
+    await until(() => channels.value.length === 2);
+    expect(channels.value.map((r) => r.name)).toEqual(['design', 'random']);
+    expect(directs.value.map((r) => r.name)).toEqual(['bob']);
+  });
+});
