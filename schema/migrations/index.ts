@@ -3,6 +3,7 @@ import * as eventLog from './0001_event_log';
 import * as projections from './0002_projections';
 import * as checkpoints from './0003_checkpoints';
 import * as uploads from './0004_uploads';
+import * as typingThrottle from './0005_typing_throttle';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_projections': projections,
   '0003_checkpoints': checkpoints,
   '0004_uploads': uploads,
+  '0005_typing_throttle': typingThrottle,
 };

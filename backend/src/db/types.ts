@@ -89,6 +89,8 @@ export interface MembershipsTable {
   user_id: string;
   joined_at: Timestamp;
   last_read_position: number;
+  /** When the member last typed here (their latest `user.typing`). */
+  last_typing_at: Timestamp | null;
 }
 
 export interface MessagesTable {

@@ -104,8 +104,18 @@ export function decideRead(
   return [{ stream: roomStream(command.roomId), type: 'receipt.read', data: { roomId: command.roomId, position } }];
 }
 
-/** Says the actor is typing in a room they belong to. Live only: never replayed. */
-export function decideTyping(command: { readonly roomId: string }, access: RoomAccess): NewChatEvent[] {
-  requireMember(access);
+/** At most one typing event per member per room in this window. */
+export const TYPING_INTERVAL_MS = 3000;
+
+/**
+ * Says the actor is typing in a room they belong to, unless they already did
+ * less than 3 s ago (`lastTypingAt`, from any node). Live only: never replayed.
+ */
+export function decideTyping(
+  command: { readonly roomId: string; readonly now: Date },
+  state: { readonly access: RoomAccess; readonly lastTypingAt: Date | null },
+): NewChatEvent[] {
+  requireMember(state.access);
+  if (state.lastTypingAt && command.now.getTime() - state.lastTypingAt.getTime() < TYPING_INTERVAL_MS) return [];
   return [{ stream: roomStream(command.roomId), type: 'user.typing', data: { roomId: command.roomId } }];
 }

@@ -200,12 +200,20 @@ describe('decideRead', () => {
 });
 
 describe('decideTyping', () => {
+  const now = new Date('2026-01-01T12:00:10.000Z');
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+
   it('says a member is typing', () => {
-    expect(decideTyping({ roomId }, member('public'))).toEqual([{ stream, type: 'user.typing', data: { roomId } }]);
+    expect(decideTyping({ roomId, now }, { access: member('public'), lastTypingAt: null })).toEqual([{ stream, type: 'user.typing', data: { roomId } }]);
+  });
+
+  it('says it at most once every 3 s, wherever the earlier one came from', () => {
+    expect(decideTyping({ roomId, now }, { access: member('public'), lastTypingAt: ago(2999) })).toEqual([]);
+    expect(decideTyping({ roomId, now }, { access: member('public'), lastTypingAt: ago(3000) })).toHaveLength(1);
   });
 
   it('refuses non-members like sending does', () => {
-    expect(refusal(() => decideTyping({ roomId }, outsider('public'))).code).toBe('not_a_member');
-    expect(refusal(() => decideTyping({ roomId }, outsider('private')))).toBeInstanceOf(NotFoundError);
+    expect(refusal(() => decideTyping({ roomId, now }, { access: outsider('public'), lastTypingAt: null })).code).toBe('not_a_member');
+    expect(refusal(() => decideTyping({ roomId, now }, { access: outsider('private'), lastTypingAt: null }))).toBeInstanceOf(NotFoundError);
   });
 });

@@ -7,7 +7,7 @@ import type { Principal } from '../identity/service';
 import { loadRoomAccess } from '../rooms/access';
 import { membershipId } from '../rooms/projections/memberships';
 import { uploadsOf } from '../uploads/timeline';
-import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, type MessageFacts } from './decide';
+import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, TYPING_INTERVAL_MS, type MessageFacts } from './decide';
 import { reactionId } from './projections/reactions';
 
 /** What a command's acknowledgement carries. */
@@ -17,9 +17,6 @@ export interface CommandAck {
   readonly duplicate: boolean;
 }
 
-/** At most one typing event per user per room in this window. */
-export const TYPING_INTERVAL_MS = 3000;
-
 /** Sending, editing, deleting, reacting, reading, typing, and the history of a room. */
 export class MessagesService {
   readonly #lastTyping = new Map<string, number>();
@@ -27,19 +24,26 @@ export class MessagesService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /**
-   * Records that the caller is typing, at most once per room every 3 s (per
-   * server node); calls inside the window are dropped and answer `false`.
+   * Records that the caller is typing, at most once per room every 3 s on all
+   * nodes together (the memberships projection keeps the last time); calls
+   * inside the window are dropped and answer `false`. A per-node memory of
+   * recent calls spares the database the keystroke-rate repeats.
    */
   async typing(principal: Principal, roomId: string): Promise<boolean> {
     const key = `${principal.user.id}:${roomId}`;
-    const now = this.ctx.clock.now().getTime();
-    if (now - (this.#lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
-    this.#lastTyping.set(key, now);
+    const now = this.ctx.clock.now();
+    if (now.getTime() - (this.#lastTyping.get(key) ?? -Infinity) < TYPING_INTERVAL_MS) return false;
+    this.#lastTyping.set(key, now.getTime());
     if (this.#lastTyping.size > 50_000) {
-      for (const [k, at] of this.#lastTyping) if (now - at >= TYPING_INTERVAL_MS) this.#lastTyping.delete(k);
+      for (const [k, at] of this.#lastTyping) if (now.getTime() - at >= TYPING_INTERVAL_MS) this.#lastTyping.delete(k);
     }
-    const events = decideTyping({ roomId }, await loadRoomAccess(this.ctx.db, roomId, principal.user.id));
-    await this.ctx.store.append({ actor: principal.user.id, occurredAt: this.ctx.clock.now(), events });
+    const [access, membership] = await Promise.all([
+      loadRoomAccess(this.ctx.db, roomId, principal.user.id),
+      this.ctx.db.selectFrom('memberships').select('last_typing_at').where('id', '=', membershipId(roomId, principal.user.id)).executeTakeFirst(),
+    ]);
+    const events = decideTyping({ roomId, now }, { access, lastTypingAt: membership?.last_typing_at ?? null });
+    if (events.length === 0) return false;
+    await this.ctx.store.append({ actor: principal.user.id, occurredAt: now, events });
     return true;
   }
 

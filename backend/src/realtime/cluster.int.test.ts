@@ -65,6 +65,22 @@ function twoNodeSuite(bus: 'postgres' | 'redis') {
     onB.close();
   });
 
+  it('throttles typing to one event per member per room per 3 s across nodes', async () => {
+    const watcher = await alice.socket();
+    await watcher.hello(await a.app.services.store.head());
+    const bobOnA = await TestSocket.open(a.url, { cookie: bob.cookie, origin: a.url });
+    const bobOnB = await bob.socket();
+    bobOnA.send({ type: 'typing', room });
+    await watcher.waitFor((f) => f.type === 'event' && f.event === 'user.typing' && f.actor === bob.user!.id);
+    bobOnB.send({ type: 'typing', room });
+    bobOnB.send({ type: 'ping' });
+    await bobOnB.waitFor((f) => f.type === 'pong');
+    // Whatever node B recorded would reach node A well within this.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(watcher.events('user.typing').filter((f) => f.actor === bob.user!.id)).toHaveLength(1);
+    for (const s of [watcher, bobOnA, bobOnB]) s.close();
+  });
+
   it('shows presence across nodes', async () => {
     const watcher = await alice.socket();
     await watcher.hello(await a.app.services.store.head());

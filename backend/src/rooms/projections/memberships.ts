@@ -5,8 +5,9 @@ import type { Projection } from '../../projections/projection';
 export const membershipId = (roomId: string, userId: string) => `${roomId}:${userId}`;
 
 /**
- * Who is in which room, and how far each member has read. Joining counts the
- * history before it as read; sending a message marks the room read up to it.
+ * Who is in which room, how far each member has read, and when they last
+ * typed there. Joining counts the history before it as read; sending a
+ * message marks the room read up to it.
  */
 export const membershipsProjection: Projection<'memberships'> = {
   table: 'memberships',
@@ -17,6 +18,7 @@ export const membershipsProjection: Projection<'memberships'> = {
         return [membershipId(event.data.roomId, event.data.userId)];
       case 'receipt.read':
       case 'message.sent':
+      case 'user.typing':
         return event.actor ? [membershipId(event.data.roomId, event.actor)] : [];
       default:
         return [];
@@ -32,6 +34,7 @@ export const membershipsProjection: Projection<'memberships'> = {
             user_id: event.data.userId,
             joined_at: event.occurredAt,
             last_read_position: event.position,
+            last_typing_at: null,
           }
         );
       case 'room.left':
@@ -40,6 +43,8 @@ export const membershipsProjection: Projection<'memberships'> = {
         return advanceRead(row, event.data.position);
       case 'message.sent':
         return advanceRead(row, event.position);
+      case 'user.typing':
+        return row && { ...row, last_typing_at: event.occurredAt };
       default:
         return row;
     }

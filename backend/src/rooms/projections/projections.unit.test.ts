@@ -101,12 +101,14 @@ describe('membershipsProjection', () => {
     expect(membershipsProjection.keys(left(bob, 2))).toEqual([membershipId(roomId, bob)]);
     expect(membershipsProjection.keys(sent(alice, 3))).toEqual([id]);
     expect(membershipsProjection.keys(read(alice, 3, 4))).toEqual([id]);
+    expect(membershipsProjection.keys(typing(5))).toEqual([id]);
   });
 
   it('has no keys for system-made messages or receipts, or unrelated events', () => {
     expect(membershipsProjection.keys(sent(null, 3))).toEqual([]);
     expect(membershipsProjection.keys(read(null, 3, 4))).toEqual([]);
-    for (const event of [created(1), edited(5), reacted(6), typing(7), registered]) {
+    expect(membershipsProjection.keys(recorded({ type: 'user.typing', data: { roomId } }, 7, null))).toEqual([]);
+    for (const event of [created(1), edited(5), reacted(6), registered]) {
       expect(membershipsProjection.keys(event)).toEqual([]);
     }
   });
@@ -118,7 +120,14 @@ describe('membershipsProjection', () => {
       user_id: alice,
       joined_at: at(7),
       last_read_position: 7,
+      last_typing_at: null,
     });
+  });
+
+  it('remembers when the member last typed, for the cross-node typing throttle', () => {
+    const row = membershipsProjection.evolve(undefined, joined(alice, 7), id)!;
+    expect(membershipsProjection.evolve(row, typing(8), id)).toEqual({ ...row, last_typing_at: at(8) });
+    expect(membershipsProjection.evolve(undefined, typing(8), id)).toBeUndefined();
   });
 
   it('keeps the existing row when a member joins again', () => {
@@ -156,7 +165,7 @@ describe('membershipsProjection', () => {
 
   it('returns the same row for unrelated events', () => {
     const row = membershipsProjection.evolve(undefined, joined(alice, 7), id)!;
-    for (const event of [created(1), edited(8), reacted(9), typing(10)]) {
+    for (const event of [created(1), edited(8), reacted(9)]) {
       expect(membershipsProjection.evolve(row, event, id)).toBe(row);
     }
   });
