@@ -40,6 +40,8 @@ export interface LoadResult {
   readonly wallSeconds: number;
   /** Wall seconds of the send window alone. */
   readonly sendSeconds: number;
+  /** How long the phase waited for the previous phase's late deliveries to stop first. */
+  readonly settleMs: number;
 }
 
 export interface BurstResult {

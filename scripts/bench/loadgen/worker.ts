@@ -39,6 +39,8 @@ let protocol: Protocol = PROTOCOLS.minimal;
 let clients: Client[] = [];
 let phaseCounter = 0;
 let phase: Phase | undefined;
+/** When any socket last received a frame: a phase starts only once the previous one's backlog has drained. */
+let lastFrameAt = 0;
 
 const nowUs = () => performance.now() * 1000;
 
@@ -111,6 +113,7 @@ async function connectOne(endpoint: Endpoint, spec: ClientSpec, localAddress: st
   client.ws = await openWebSocket(
     { host: endpoint.host, port: endpoint.port, path: protocol.path, localAddress, ...(spec.headers ? { headers: spec.headers } : {}) },
     (payload) => {
+      lastFrameAt = performance.now();
       const m = payload.indexOf(MARKER);
       if (m >= 0) onDelivery(payload, m + MARKER.length);
       else onOther(client, payload);
@@ -159,7 +162,13 @@ async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
   while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+const QUIET_MS = 250;
+const MAX_SETTLE_MS = 20_000;
+
 async function load(plan: LoadPlan): Promise<LoadResult> {
+  const settleStart = performance.now();
+  await waitUntil(() => performance.now() - lastFrameAt > QUIET_MS, settleStart + MAX_SETTLE_MS);
+  const settleMs = Math.round(performance.now() - settleStart);
   const total = Math.max(1, Math.round((plan.rate * plan.durationMs) / 1000));
   const p = newPhase(total, plan.fanout);
   const interval = 1000 / plan.rate;
@@ -211,6 +220,7 @@ async function load(plan: LoadPlan): Promise<LoadResult> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     wallSeconds: (end - start) / 1000,
     sendSeconds: (sendEnd - start) / 1000,
+    settleMs,
   };
 }
 

@@ -87,12 +87,14 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
   const plan = (rate: number, durationMs: number) => ({ rate, durationMs, senders, fanout: layout.roomSize, drainMs: profile.drainMs, bodyBytes: BODY_BYTES });
   const fixed = await runStep(target, loadgen, plan(profile.latency.rate, profile.latency.durationMs), P99_BOUND_MS);
   log(`  latency ${describe(fixed)}`);
+  // Up from the fixed rate while p99 holds; down from it when it did not.
+  const rates = fixed.ok ? profile.latency.ladder : profile.latency.ladder.map((_, i) => Math.round(profile.latency.rate / 2 ** (i + 1)));
   const steps: StepResult[] = [];
-  for (const rate of profile.latency.ladder) {
+  for (const rate of rates) {
     const step = await runStep(target, loadgen, plan(rate, profile.latency.stepMs), P99_BOUND_MS);
     steps.push(step);
     log(`  latency ladder ${describe(step)}`);
-    if (!step.ok) break;
+    if (step.ok !== fixed.ok) break;
   }
   const passing = [fixed, ...steps].filter((s) => s.ok);
   return {

@@ -65,7 +65,9 @@ export class ChatterLinkDeployment {
    * then `clients()` pins it to `core`.
    */
   async start(core: number): Promise<ChatterLinkTarget> {
-    const child = spawn(process.execPath, [SERVER], { cwd: ROOT, env: { ...process.env, ...this.#env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under benchmark load.
+    const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, SERVER], { cwd: ROOT, env: { ...process.env, ...this.#env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const port = Number((await waitForLine(child, /listening on http:\/\/[\d.]+:(\d+)/))[1]);
     return new ChatterLinkTarget(this, child, port, core);
   }
