@@ -112,4 +112,16 @@ describe('two people chatting in real time', () => {
     await bob.context().close();
     await expect.poll(() => memberEntry(alice, 'bob').innerText(), { timeout: 30_000 }).toContain('offline');
   });
+
+  it('signs out: back to the login screen, and the local replica is gone from the device', async () => {
+    const before = await alice.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    expect(before.some((name) => name?.startsWith('chatterlink-'))).toBe(true);
+    await alice.getByRole('button', { name: 'Sign out' }).click();
+    await alice.getByRole('tab', { name: 'Sign in' }).waitFor();
+    await eventually(
+      () => alice.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)),
+      (names) => !names.some((name) => name?.startsWith('chatterlink-')),
+    );
+    expect((await alice.request.get('/api/me')).status()).toBe(401);
+  });
 });

@@ -42,6 +42,10 @@ describe('main screens at phone and desktop sizes: screenshots and accessibility
       await page.goto('/login');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByText('Enter your username.').waitFor();
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
       await shot(page, `login-${size}`);
       await expectAccessible(page, `login (${size})`);
       await page.context().close();
