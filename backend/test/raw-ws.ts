@@ -31,10 +31,17 @@ export function rawWebSocket(baseUrl: string, headers: Record<string, string>): 
   ].join('\r\n');
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.once('data', (chunk) => {
-      if (!chunk.toString('latin1').startsWith('HTTP/1.1 101')) reject(new Error(chunk.toString('latin1').split('\r\n')[0]));
+    // The answer's head may arrive in several chunks.
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      if (!head.startsWith('HTTP/1.1 101')) reject(new Error(head.split('\r\n')[0]));
       else resolve(socket);
-    });
+    };
+    socket.on('data', onData);
     socket.write(request);
   });
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A free loopback TCP port (the probe closes before the caller binds it). */
@@ -70,6 +71,12 @@ export class NodeProcess {
     }
     await this.kill();
     throw new Error(`node on port ${this.port} did not become healthy:\n${this.output.slice(-2000)}`);
+  }
+
+  /** Resident memory of the server process, from /proc (Linux). */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.#child!.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 
   /** Whether the process is alive (it may have crashed by itself). */
