@@ -1,27 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, newContext, openRoom, register, sendMessage, timelineBodies } from './harness/browser';
-import { startServer, type E2eServer } from './harness/server';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openRoom, sendMessage, timelineBodies } from './harness/browser';
+import { e2eSession } from './harness/session';
 
 describe('two people chatting in real time', () => {
-  let server: E2eServer;
-  let browser: Browser;
+  const session = e2eSession();
   let alice: Page;
   let bob: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    alice = await (await newContext(browser, server.url)).newPage();
-    bob = await (await newContext(browser, server.url)).newPage();
-    await register(alice, 'alice');
-    await register(bob, 'bob');
+    alice = await session.user('alice');
+    bob = await session.user('bob');
     await openRoom(alice, 'general');
     await openRoom(bob, 'general');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const memberEntry = (page: Page, name: string) => page.getByRole('complementary').getByRole('listitem').filter({ hasText: name });

@@ -1,12 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
-  launchBrowser,
-  newContext,
   openRoom,
   outboxSize,
-  register,
   roomIdOf,
   sendMessage,
   serverBodies,
@@ -14,28 +11,23 @@ import {
   waitForServiceWorker,
   waitLive,
 } from './harness/browser';
-import { startServer, type E2eServer } from './harness/server';
+import { e2eSession } from './harness/session';
 
 const COUNT = 20;
 const offlineBodies = Array.from({ length: COUNT }, (_, i) => `offline ${i + 1}`);
 const onlyOffline = (bodies: string[]) => bodies.filter((b) => b.startsWith('offline '));
 
 describe('offline first: written offline, delivered exactly once', () => {
-  let server: E2eServer;
-  let browser: Browser;
+  const session = e2eSession();
   let aliceContext: BrowserContext;
   let alice: Page;
   let aliceSecondTab: Page;
   let bob: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    aliceContext = await newContext(browser, server.url);
-    alice = await aliceContext.newPage();
-    bob = await (await newContext(browser, server.url)).newPage();
-    await register(alice, 'alice');
-    await register(bob, 'bob');
+    alice = await session.user('alice');
+    aliceContext = alice.context();
+    bob = await session.user('bob');
     await openRoom(bob, 'general');
     await sendMessage(bob, 'written before the outage');
     await openRoom(alice, 'general');
@@ -44,10 +36,6 @@ describe('offline first: written offline, delivered exactly once', () => {
     aliceSecondTab = await aliceContext.newPage();
     await aliceSecondTab.goto(alice.url());
     await waitLive(aliceSecondTab);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('keeps 20 messages written offline (in two tabs) as pending, across a reload, then delivers each once and in order', async () => {

@@ -1,33 +1,24 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, blocking } from './harness/axe';
-import { ARTEFACTS, eventually, launchBrowser, newContext, openRoom, register, sendMessage, timelineBodies, waitLive } from './harness/browser';
-import { startServer, type E2eServer } from './harness/server';
+import { ARTEFACTS, eventually, openRoom, sendMessage, timelineBodies, waitLive } from './harness/browser';
+import { e2eSession } from './harness/session';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTEFACTS}${name}.png` });
 
 describe('main screens at phone and desktop sizes: screenshots and accessibility', () => {
-  let server: E2eServer;
-  let browser: Browser;
+  const session = e2eSession();
   let alice: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    alice = await (await newContext(browser, server.url)).newPage();
-    const bob = await (await newContext(browser, server.url)).newPage();
-    await register(alice, 'alice');
-    await register(bob, 'bob');
+    alice = await session.user('alice');
+    const bob = await session.user('bob');
     await openRoom(bob, 'general');
     await sendMessage(bob, 'Morning all! The release notes are at https://example.org/notes');
     await sendMessage(bob, 'Stand-up in 10 minutes.');
     await openRoom(alice, 'general');
     await sendMessage(alice, 'Thanks Bob — reading them now.\nI will bring the numbers.');
     await eventually(() => timelineBodies(alice), (bodies) => bodies.length === 3);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   async function expectAccessible(page: Page, screen: string): Promise<void> {
@@ -38,7 +29,7 @@ describe('main screens at phone and desktop sizes: screenshots and accessibility
 
   it('the login screen', async () => {
     for (const size of ['desktop', 'phone'] as const) {
-      const page = await (await newContext(browser, server.url, size)).newPage();
+      const page = await session.page(size);
       await page.goto('/login');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByText('Enter your username.').waitFor();
@@ -58,7 +49,7 @@ describe('main screens at phone and desktop sizes: screenshots and accessibility
   });
 
   it('the sidebar, a room and search on a phone (360 px)', async () => {
-    const page = await (await newContext(browser, server.url, 'phone')).newPage();
+    const page = await session.page('phone');
     await page.goto('/login');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('correct horse battery');

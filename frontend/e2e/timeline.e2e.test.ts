@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTEFACTS, eventually, launchBrowser, newContext, openRoom, register, roomIdOf } from './harness/browser';
-import { startServer, type E2eServer } from './harness/server';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTEFACTS, eventually, openRoom, roomIdOf } from './harness/browser';
+import { e2eSession } from './harness/session';
 
 const COUNT = 10_000;
 
@@ -34,24 +34,16 @@ function seedReplica(page: Page, roomId: string, count: number): Promise<void> {
 }
 
 describe('a room with 10,000 messages', () => {
-  let server: E2eServer;
-  let browser: Browser;
+  const session = e2eSession();
   let page: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    page = await (await newContext(browser, server.url)).newPage();
-    await register(page, 'alice');
+    page = await session.user('alice');
     await openRoom(page, 'general');
     await seedReplica(page, roomIdOf(page), COUNT);
     // Written behind Dexie's back: a reload makes the app read it like any cached history.
     await page.reload();
     await page.getByRole('textbox', { name: 'Message #general' }).waitFor();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const rendered = () => page.locator('article.message').count();
