@@ -45,7 +45,9 @@ export async function replayProjections(
     let done = 0;
     onProgress(0, total);
     for (;;) {
-      const rows = await store.readRows({ after, limit: PAGE }, tx);
+      // Appends are locked out, so every committed row is final: read them all, not only those below
+      // the cluster-wide xmin (another database's long transaction would hide the newest events).
+      const rows = await store.readRows({ after, limit: PAGE, allCommitted: true }, tx);
       if (rows.length === 0) break;
       const events = await Promise.all(rows.map((row) => store.decode(row, tx)));
       projections.forEach((projection, i) => foldInto(projection, states[i]!, events));

@@ -1,5 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { InvalidInputError, UnsupportedTypeError } from '../errors/errors';
+import { ConcurrencyLimit } from '../limits/concurrency-limit';
 import type { UploadMime } from './sniff';
 
 /**
@@ -13,8 +14,10 @@ export const PREVIEW_SIDE = 256;
 /** A preview larger than this (base64 aside) is left out rather than bloating every history page. */
 const MAX_PREVIEW_BYTES = 24 * 1024;
 
-// Decoded images must not linger in libvips' operation cache: memory stays bounded by what is in flight.
+// Decoded images must not linger in libvips' operation cache, and only a couple are decoded at a
+// time: memory stays bounded however many uploads arrive together.
 sharp.cache(false);
+const decoding = new ConcurrencyLimit(2);
 
 /** The decoder libvips must recognise for each sniffed image type. */
 const DECODER: Partial<Record<UploadMime, string>> = {
@@ -39,7 +42,11 @@ export interface ImageInfo {
  * decodes it (first frame only) into a small preview. An image that does
  * not decode is refused as unsupported.
  */
-export async function inspectImage(bytes: Buffer, mime: UploadMime): Promise<ImageInfo> {
+export function inspectImage(bytes: Buffer, mime: UploadMime): Promise<ImageInfo> {
+  return decoding.run(() => decode(bytes, mime));
+}
+
+async function decode(bytes: Buffer, mime: UploadMime): Promise<ImageInfo> {
   const options = { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' } as const;
   let metadata: Metadata;
   try {

@@ -101,6 +101,13 @@ describeEachEngine('uploads', (engine) => {
     });
     const cached = await download(alice, res.json.upload.url, { 'if-none-match': got.headers.get('etag')! });
     expect(cached.status).toBe(304);
+    const head = await fetch(server.url + res.json.upload.url, { method: 'HEAD', headers: { cookie: alice.cookie! } });
+    expect([head.status, head.headers.get('content-length'), head.headers.get('content-type'), (await head.arrayBuffer()).byteLength]).toEqual([
+      200,
+      String(png.length),
+      'image/png',
+      0,
+    ]);
   });
 
   it('refuses SVG, HTML renamed .png, polyglots and unknown bytes with 415, storing nothing', async () => {
