@@ -95,6 +95,6 @@ try {
 
 function formatRow(event: AuditEventDto): string {
   const data = event.erased ? '(erased)' : event.unreadable ? '(UNREADABLE)' : JSON.stringify(event.data);
-  const shown = data.length > 120 ? `${data.slice(0, 117)}...` : data;
+  const shown = data.length > 240 ? `${data.slice(0, 237)}...` : data;
   return `${String(event.position).padStart(8)}  ${event.at}  ${event.type.padEnd(16)} ${event.stream.padEnd(41)} ${(event.actor ?? '-').padEnd(36)} ${shown}`;
 }

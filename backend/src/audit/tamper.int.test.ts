@@ -5,7 +5,7 @@ import { describeEachEngine } from '../../test/engines';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
 import type { Database, EventRow } from '../db/types';
 import { chainHash } from '../eventstore/hash-chain';
-import { verifyChain } from './verify';
+import { chainedFieldsOf, verifyChain } from './verify';
 
 /** Runs `change` as a superuser with every trigger off: what an attacker with database access can do. */
 async function behindTheAppsBack(db: Kysely<Database>, change: (tx: Transaction<Database>) => Promise<unknown>): Promise<void> {
@@ -59,7 +59,7 @@ describeEachEngine('tamper-evidence', (engine) => {
   it('names a row whose plaintext columns were altered, even with its own hash recomputed', async () => {
     const original = await rowAt(db, 6);
     const actor = randomUUID();
-    const hash = chainHash(original.prev_hash, { ...fieldsOf(original), actor });
+    const hash = chainHash(original.prev_hash, { ...chainedFieldsOf(original), actor });
     await behindTheAppsBack(db, (tx) => tx.updateTable('events').set({ actor, hash }).where('position', '=', 6).execute());
     const report = await verify();
     // Its own hash holds now, so the next row's link to it breaks.
@@ -82,7 +82,7 @@ describeEachEngine('tamper-evidence', (engine) => {
     const forged = { ...last, position: head + 1, stream: `room-${randomUUID()}`, version: 1, prev_hash: last.hash };
     await behindTheAppsBack(db, (tx) => tx.insertInto('events').values(insertable({ ...forged, hash: randomBytes(32) })).execute());
     expect(await verify()).toMatchObject({ ok: false, firstBadPosition: head + 1 });
-    const chained = { ...forged, hash: chainHash(last.hash, fieldsOf(forged)) };
+    const chained = { ...forged, hash: chainHash(last.hash, chainedFieldsOf(forged)) };
     await behindTheAppsBack(db, async (tx) => {
       await tx.deleteFrom('events').where('position', '=', head + 1).execute();
       await tx.insertInto('events').values(insertable(chained)).execute();
@@ -113,21 +113,6 @@ describeEachEngine('tamper-evidence', (engine) => {
     expect(await verify()).toMatchObject({ ok: true });
   });
 });
-
-function fieldsOf(row: EventRow) {
-  return {
-    position: row.position,
-    stream: row.stream,
-    version: row.version,
-    type: row.type,
-    actor: row.actor,
-    occurredAt: new Date(row.occurred_at),
-    keyId: row.key_id,
-    nonce: row.nonce,
-    ciphertext: row.ciphertext,
-    metadata: row.metadata,
-  };
-}
 
 function insertable(row: EventRow) {
   return { ...row, metadata: JSON.stringify(row.metadata) };

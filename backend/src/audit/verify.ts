@@ -1,6 +1,6 @@
 import type { VerifyReportDto } from '@chatterlink/schema/protocol';
 import type { EventRow } from '../db/types';
-import { chainHash, GENESIS_HASH } from '../eventstore/hash-chain';
+import { chainHash, GENESIS_HASH, type ChainedFields } from '../eventstore/hash-chain';
 import type { EventStore } from '../eventstore/store';
 import type { Checkpoints } from './checkpoints';
 
@@ -63,7 +63,17 @@ async function rowProblem(
 ): Promise<{ position: number; reason: string } | undefined> {
   if (row.position !== expected) return { position: expected, reason: `position ${expected} is missing` };
   if (!row.prev_hash.equals(prevHash)) return { position: row.position, reason: 'prev_hash does not match the previous row' };
-  const hash = chainHash(prevHash, {
+  const hash = chainHash(prevHash, chainedFieldsOf(row));
+  if (!hash.equals(row.hash)) return { position: row.position, reason: 'the row was altered: its hash does not match its fields' };
+  if ((await store.authenticate(row)) === 'bad') {
+    return { position: row.position, reason: 'the ciphertext does not authenticate under its data key' };
+  }
+  return undefined;
+}
+
+/** The fields of a stored row that its chain hash covers. */
+export function chainedFieldsOf(row: EventRow): ChainedFields {
+  return {
     position: row.position,
     stream: row.stream,
     version: row.version,
@@ -74,10 +84,5 @@ async function rowProblem(
     nonce: row.nonce,
     ciphertext: row.ciphertext,
     metadata: row.metadata,
-  });
-  if (!hash.equals(row.hash)) return { position: row.position, reason: 'the row was altered: its hash does not match its fields' };
-  if ((await store.authenticate(row)) === 'bad') {
-    return { position: row.position, reason: 'the ciphertext does not authenticate under its data key' };
-  }
-  return undefined;
+  };
 }
