@@ -27,7 +27,7 @@ export const QUICK: Profile = {
   latency: { rate: 2000, durationMs: 2000, ladder: [4000, 8000, 12_000, 16_000, 24_000], stepMs: 1000 },
   drainMs: 1000,
   append: { writers: 64, durationMs: 2000 },
-  replayEvents: 20_000,
+  replayEvents: 10_000,
   idleConnections: 5000,
   catchUp: { missed: 10_000, outbox: 1000 },
   cryptoMs: 1000,

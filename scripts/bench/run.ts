@@ -205,6 +205,9 @@ async function main(): Promise<void> {
   log('wrote scripts/bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg');
 }
 
+// Ctrl-C: exit through process.exit so that every child (servers, load generator) is killed.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {

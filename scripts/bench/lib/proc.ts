@@ -37,9 +37,25 @@ export function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
+const children = new Set<ChildProcess>();
+
+/**
+ * Remembers a child so that it is killed when the benchmark exits, however it
+ * exits: a stray server pinned to a core would skew the next run.
+ */
+export function track<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 /** A child process pinned to one core with `taskset`, as every measured process is. */
 export function spawnPinned(core: number, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  return track(spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options }));
 }
 
 /**

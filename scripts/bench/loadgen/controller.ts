@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds } from '../lib/proc';
+import { cpuSeconds, track } from '../lib/proc';
 import type { Reply, Request } from './messages';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -12,9 +12,11 @@ export class LoadGenerator {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(core: number): Promise<LoadGenerator> {
-    const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', WORKER], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = track(
+      spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', WORKER], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
     const generator = new LoadGenerator(child);
     await generator.#next();
     return generator;

@@ -41,6 +41,8 @@ let phaseCounter = 0;
 let phase: Phase | undefined;
 /** When any socket last received a frame: a phase starts only once the previous one's backlog has drained. */
 let lastFrameAt = 0;
+/** ChatterLink commands sent and not yet answered (ack or error), whatever their phase. */
+let unanswered = 0;
 
 const nowUs = () => performance.now() * 1000;
 
@@ -86,10 +88,12 @@ function onDelivery(payload: Buffer, at: number): void {
 function onOther(client: Client, payload: Buffer): void {
   const reply = protocol.reply?.(payload);
   if (reply) return client.ws?.sendText(reply);
-  if (client.waiters.length === 0 && !phase) return;
+  if (client.waiters.length === 0 && !phase && unanswered === 0) return;
   const text = payload.toString('utf8');
   const waiter = client.waiters.findIndex((w) => w.test(text));
   if (waiter >= 0) return client.waiters.splice(waiter, 1)[0]!.resolve(text);
+  const answer = text.startsWith('{"type":"ack"') || text.startsWith('{"type":"error"');
+  if (answer && unanswered > 0) unanswered -= 1;
   const p = phase;
   if (!p) return;
   if (text.startsWith('{"type":"ack"')) {
@@ -163,11 +167,11 @@ async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
 }
 
 const QUIET_MS = 250;
-const MAX_SETTLE_MS = 20_000;
+const MAX_SETTLE_MS = 30_000;
 
 async function load(plan: LoadPlan): Promise<LoadResult> {
   const settleStart = performance.now();
-  await waitUntil(() => performance.now() - lastFrameAt > QUIET_MS, settleStart + MAX_SETTLE_MS);
+  await waitUntil(() => unanswered === 0 && performance.now() - lastFrameAt > QUIET_MS, settleStart + MAX_SETTLE_MS);
   const settleMs = Math.round(performance.now() - settleStart);
   const total = Math.max(1, Math.round((plan.rate * plan.durationMs) / 1000));
   const p = newPhase(total, plan.fanout);
@@ -188,7 +192,10 @@ async function load(plan: LoadPlan): Promise<LoadResult> {
         const sender = plan.senders[seq % plan.senders.length]!;
         const id = randomUUID();
         p.intendedUs[seq] = at * 1000;
-        if (trackAcks) p.pendingAcks.set(id, seq);
+        if (trackAcks) {
+          p.pendingAcks.set(id, seq);
+          unanswered += 1;
+        }
         clients[sender.client]!.ws.sendText(protocol.sendFrame(sender.room, bodyOf(p.id, seq, plan.bodyBytes), id));
       }
       if (seq < total) setTimeout(tick, Math.max(0, start + seq * interval - performance.now()));
@@ -234,6 +241,7 @@ async function burst(request: Extract<Request, { cmd: 'burst' }>): Promise<Burst
     const id = randomUUID();
     p.intendedUs[seq] = start * 1000;
     p.pendingAcks.set(id, seq);
+    unanswered += 1;
     client.ws.sendText(protocol.sendFrame(request.room, bodyOf(p.id, seq, request.bodyBytes), id));
   }
   await waitUntil(() => p.acks + p.errors >= request.count, start + 120_000);
@@ -285,12 +293,15 @@ async function handle(request: Request): Promise<Reply> {
     case 'close':
       for (const client of clients) client.ws.close();
       clients = [];
+      unanswered = 0;
       return { ok: true };
     case 'exit':
       process.exit(0);
   }
 }
 
+// The orchestrator is gone (killed): nothing left to measure for.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (request: Request) => {
   handle(request).then(
     (reply) => process.send!(reply),

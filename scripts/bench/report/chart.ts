@@ -14,7 +14,10 @@ const PANEL = { top: 60, bottom: 320, width: 290 };
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const text = (x: number, y: number, s: string, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(s)}</text>`;
-const short = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${Math.round(v / 1e3)}k` : v >= 10 ? String(Math.round(v)) : v.toFixed(1));
+/** A bar, coordinates rounded to a tenth of a pixel. */
+const rect = (x: number, y: number, w: number, h: number, fill: string, title: string) =>
+  `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${fill}"><title>${escape(title)}</title></rect>`;
+const short = (v: number) => (v === 0 ? '0' : v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${Math.round(v / 1e3)}k` : v >= 10 ? String(Math.round(v)) : v.toFixed(1));
 
 /** Grouped bars on a log scale (latency percentiles, ms). */
 function latencyPanel(x0: number, results: BenchResults): string {
@@ -23,7 +26,7 @@ function latencyPanel(x0: number, results: BenchResults): string {
   const y = (v: number) => PANEL.bottom - ((Math.log10(Math.max(lo, Math.min(hi, v))) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (PANEL.bottom - PANEL.top);
   const parts = [text(x0, 40, 'Send → receive latency, ms (log), 2,000 sends/s', 'font-weight="bold"')];
   for (const tick of [0.1, 1, 10, 100, 1000]) {
-    parts.push(`<line x1="${x0 + 30}" x2="${x0 + PANEL.width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`, text(x0 + 26, y(tick) + 4, String(tick), 'text-anchor="end" font-size="10"'));
+    parts.push(`<line x1="${x0 + 30}" x2="${x0 + PANEL.width}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" stroke="#ddd"/>`, text(x0 + 26, y(tick) + 4, String(tick), 'text-anchor="end" font-size="10"'));
   }
   const groupWidth = (PANEL.width - 40) / groups.length;
   const bar = groupWidth / (TARGETS.length + 1);
@@ -33,7 +36,7 @@ function latencyPanel(x0: number, results: BenchResults): string {
       const l = networkOf(results, t.name)?.latency.fixed.latency;
       if (!l) return;
       const v = g === 'p50' ? l.p50 : g === 'p99' ? l.p99 : l.p999;
-      parts.push(`<rect x="${gx + ti * bar}" y="${y(v)}" width="${bar - 2}" height="${PANEL.bottom - y(v)}" fill="${t.color}"><title>${t.label} ${g}: ${v} ms</title></rect>`);
+      parts.push(rect(gx + ti * bar, y(v), bar - 2, PANEL.bottom - y(v), t.color, `${t.label} ${g}: ${v} ms`));
     });
     parts.push(text(gx + (bar * TARGETS.length) / 2, PANEL.bottom + 16, g, 'text-anchor="middle" font-size="12"'));
   });
@@ -51,7 +54,7 @@ function barPanel(x0: number, title: string, value: (name: TargetName) => number
     const v = values[i]!;
     const x = x0 + 14 + i * bar;
     parts.push(
-      `<rect x="${x}" y="${y(v)}" width="${bar - 10}" height="${PANEL.bottom - y(v)}" fill="${t.color}"><title>${t.label}: ${Math.round(v)}</title></rect>`,
+      rect(x, y(v), bar - 10, PANEL.bottom - y(v), t.color, `${t.label}: ${Math.round(v)}`),
       text(x + (bar - 10) / 2, y(v) - 4, value(t.name) === undefined ? 'n/a' : short(v), 'text-anchor="middle" font-size="11"'),
       text(x + (bar - 10) / 2, PANEL.bottom + 16, t.label, 'text-anchor="middle" font-size="11"'),
     );

@@ -1,3 +1,4 @@
+import { sleep } from '../lib/proc';
 import type { LoadGenerator } from '../loadgen/controller';
 import type { ChatterLinkTarget } from '../targets/chatterlink';
 import { latencyRoomOf, type Layout } from '../targets/target';
@@ -16,11 +17,26 @@ export interface CatchUpResult {
   readonly writeMs: number;
 }
 
+/**
+ * The log head once appends have stopped: sends an overloaded earlier phase
+ * left queued in the server are still being written after its sockets closed.
+ */
+async function quietHead(target: ChatterLinkTarget): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    const head = await target.deployment.head();
+    if (head === last) return head;
+    last = head;
+    await sleep(500);
+  }
+  return last;
+}
+
 /** Runs on ChatterLink only: the peers have no log to catch up from. */
 export async function runCatchUp(target: ChatterLinkTarget, loadgen: LoadGenerator, layout: Layout, missed: number, outbox: number): Promise<CatchUpResult> {
   const { deployment } = target;
   const room = target.roomId(latencyRoomOf(0, layout));
-  const since = await deployment.head();
+  const since = await quietHead(target);
   // Another device of user 0 writes what the offline one misses.
   await loadgen.request({ cmd: 'connect', endpoint: target.endpoint, clients: [deployment.clientOf(0, since)], concurrency: 1, sourceAddresses: 1 });
   try {
