@@ -57,7 +57,7 @@ function latencySection(results: BenchResults, profile: Profile): string {
   return [
     `## 2. Send → receive latency: ${n(profile.clients)} clients in ${n(profile.clients / profile.roomSize)} rooms of ${profile.roomSize}, ${n(profile.latency.rate)} sends/s`,
     '',
-    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until p99 passes 50 ms.`,
+    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until p99 passes 50 ms, or, when the fixed rate already failed, halves until p99 holds. Each step starts once the previous one's backlog is delivered and acked.`,
     '',
     table(['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p99 ms', 'missing', 'server CPU (cores)', 'deliveries per server CPU-s', 'load-generator CPU', 'highest sends/s with p99 < 50 ms'], rows),
     '',
@@ -217,8 +217,9 @@ export function renderMarkdown(results: BenchResults, profile: Profile): string 
 const METHOD = `## Method
 
 - **Processes and cores.** Every server runs in its own process pinned to core 0 (\`taskset\`); the load generator is one
-  process pinned to core 1. Postgres is the shared server on 127.0.0.1:5432 and is not pinned; each run creates fresh
-  databases and drops them. ChatterLink's server CPU is its Node process **plus its own Postgres backends**
+  process pinned to core 1. Postgres is the shared server on 127.0.0.1:5432 and is not pinned (it is shared, so the
+  benchmark does not reconfigure it): its backends run on either core, including the load generator's; each run creates
+  fresh databases and drops them. ChatterLink's server CPU is its Node process **plus its own Postgres backends**
   (\`pg_stat_activity\` for its database), read from \`/proc/<pid>/stat\` (utime + stime) around each step.
 - **Peers.** \`scripts/bench/peers/\`: bare uWebSockets.js (topics + publish), plain \`ws\` (a room → sockets map, one
   serialisation per broadcast) and Socket.IO (rooms, WebSocket transport only, no compression), all speaking the same
@@ -235,6 +236,7 @@ const METHOD = `## Method
   sequence number and latency is measured from the **intended** send time, so a stalled server cannot hide the stall
   (no coordinated omission). Deliveries still missing after the drain count at the latency they had reached. The
   generator reports its own CPU share: near 1.0 it, not the server, may be the limit.
+- **Profiling**: \`BENCH_SERVER_NODE_ARGS=--cpu-prof\` starts the ChatterLink server with extra Node flags.
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
   (\`scripts/bench/lib/histogram.ts\`).
 - **Memory**: RSS of a fresh server process before and 2 s after opening the idle sockets, divided by their number. The
