@@ -51,7 +51,8 @@ describe('no plaintext at rest (canary scan)', () => {
     await sql`insert into t values (${canary})`.execute(control.db);
     await control.close();
     expect((await filesContaining(join(dir, 'control'), canary)).hits.length).toBeGreaterThan(0);
-  });
+    // Two embedded databases created on disk, a server, two full scans: slow on a busy machine.
+  }, 180_000);
 
   const postgres = engines.find((e) => e.name === 'postgres');
   it.runIf(postgres)('[postgres] the canary is in neither a full pg_dump nor the server data directory', async () => {
