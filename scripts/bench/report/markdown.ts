@@ -239,7 +239,8 @@ const METHOD = `## Method
 - **Profiling**: \`BENCH_SERVER_NODE_ARGS=--cpu-prof\` starts the ChatterLink server with extra Node flags.
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
   (\`scripts/bench/lib/histogram.ts\`).
-- **Memory**: RSS of a fresh server process before and 2 s after opening the idle sockets, divided by their number. The
+- **Memory**: RSS of a fresh server process before opening the idle sockets, and the lowest RSS sampled 2–8 s after
+  (so garbage from the handshakes does not count), divided by their number. The
   container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
 - **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
   \`make replay\` does. Replay is measured cold (a fresh process, as \`make replay\`) and again with data keys cached.
