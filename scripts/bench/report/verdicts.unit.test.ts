@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { QUICK } from '../profile';
+import type { BenchResults } from '../results';
+import type { NetworkResult } from '../suites/network';
+import type { StepResult } from '../suites/load-step';
+import { renderChart } from './chart';
+import { renderMarkdown } from './markdown';
+import { verdicts } from './verdicts';
+
+function step(sendRate: number, fanout: number, p99: number): StepResult {
+  const latency = { count: 1000, p50: p99 / 4, p99, p999: p99 * 1.2, max: p99 * 2 };
+  return {
+    sendRate,
+    targetDeliveries: sendRate * fanout,
+    deliveredPerSecond: sendRate * fanout,
+    latency,
+    ack: undefined,
+    missing: 0,
+    errors: 0,
+    lastError: undefined,
+    serverCpuSeconds: 1,
+    serverCpuShare: 0.5,
+    deliveriesPerServerCpuSecond: sendRate * fanout * 2,
+    loadgenCpuShare: 0.3,
+    maxSendLagMs: 1,
+    ok: p99 < 50,
+  };
+}
+
+function network(sustained: number, fixedP99: number): NetworkResult {
+  const steps = [step(50, 1000, 10), step(sustained / 1000, 1000, 20)];
+  return {
+    connectMs: 100,
+    fanout: { subscribers: 1000, steps, sustainedDeliveries: sustained, atCpuRate: steps[0] },
+    latency: { rooms: 100, roomSize: 10, fixed: step(2000, 10, fixedP99), steps: [], sustainedSends: 2000 },
+  };
+}
+
+const none = { unavailable: 'not run' };
+const results: BenchResults = {
+  profile: 'quick',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:05:00.000Z',
+  machine: {
+    cpu: 'test cpu',
+    cores: 2,
+    memoryGiB: 8,
+    kernel: '6',
+    node: 'v20',
+    postgres: 'PostgreSQL 16',
+    postgresDurability: 'synchronous_commit=on, fsync=on',
+    chromium: 'n/a',
+    versions: {},
+    commit: 'abc',
+    loadAverage: { start: 0.5, end: 0.7, max: 0.9 },
+  },
+  network: { chatterlink: network(200_000, 6), uws: network(240_000, 2), ws: network(40_000, 5), socketio: none },
+  memory: { chatterlink: { connections: 5000, rssBeforeMiB: 100, rssAfterMiB: 110, bytesPerConnection: 2100, connectMs: 1 } },
+  catchUp: { missed: 10_000, catchUpMs: 800, eventsReceived: 10_000, outbox: 1000, outboxAckMs: 2500, outboxErrors: 0, writeMs: 5000 },
+  append: {
+    synchronousCommit: 'on',
+    writers: 64,
+    grouped: { eventsPerSecond: 25_000, events: 50_000, transactions: 800 },
+    single: { eventsPerSecond: 1000, events: 2000, transactions: 2000 },
+    ratio: 25,
+  },
+  replay: { postgres: none, pglite: undefined },
+  crypto: none,
+  bundle: { files: [{ file: '/a.js', bytes: 300_000, gzipBytes: 100_000 }], gzipBytes: 100_000 },
+  ingest: { count: 10_000, applyCount: 1000, applyMs: 500, bulkMs: 400, browser: 'Chromium' },
+};
+
+const byMetric = (prefix: string) => verdicts(results, QUICK).filter((v) => v.metric.startsWith(prefix));
+
+describe('verdicts', () => {
+  it('compares fan-out with each peer by its own factor, and says when a peer was not measured', () => {
+    const fanout = byMetric('1.');
+    expect(fanout.map((v) => v.met)).toEqual([true, true, undefined]); // 0.83× uWS, 5× ws, Socket.IO missing
+    expect(fanout[2]!.measured).toMatch(/Socket\.IO not measured/);
+  });
+
+  it('needs every percentile under its bound for latency', () => {
+    expect(byMetric('2. Send')[0]!.met).toBe(true);
+  });
+
+  it('needs both the rate and the ratio for durable append', () => {
+    expect(byMetric('3.')[0]!.met).toBe(true);
+  });
+
+  it('reports what could not be measured, with the reason, as neither met nor failed', () => {
+    const replay = byMetric('4.');
+    expect(replay.map((v) => v.met)).toEqual([undefined, undefined]);
+    expect(replay[0]!.measured).toBe('not run');
+    expect(byMetric('8.')[0]!.met).toBeUndefined();
+  });
+
+  it('fails memory above 2 KB and an outbox slower than 2 s, passes a catch-up under 1 s', () => {
+    expect(byMetric('5.')[0]!.met).toBe(false);
+    expect(byMetric('6.').map((v) => v.met)).toEqual([true, false]);
+  });
+
+  it('scales the one-event-at-a-time ingest to 10,000 messages before judging it', () => {
+    expect(byMetric('7. IndexedDB')[0]!.met).toBe(true);
+    const apply = byMetric('7. …')[0]!;
+    expect(apply.met).toBe(false); // 0.5 ms × 10,000 = 5 s
+    expect(apply.measured).toMatch(/scaled/);
+  });
+});
+
+describe('the report', () => {
+  it('lists every verdict in the markdown and draws every measured server in the chart', () => {
+    const markdown = renderMarkdown(results, QUICK);
+    for (const v of verdicts(results, QUICK)) expect(markdown).toContain(v.measured);
+    expect(markdown).not.toContain('machine was shared'); // load stayed low in this fixture
+    const svg = renderChart(results);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('<title>ChatterLink p99: 6 ms</title>');
+    expect(svg).not.toContain('Socket.IO p99:');
+  });
+});
