@@ -65,7 +65,7 @@ export class AuditService {
     return this.checkpoints.write(this.ctx.clock.now());
   }
 
-  async #record(reader: Reader, kind: 'browse' | 'export' | 'verify', filter: AuditFilter | Record<string, never> | (AuditFilter & { limit: number })): Promise<void> {
+  async #record(reader: Reader, kind: 'browse' | 'export' | 'verify', filter: Partial<AuditFilter> & { limit?: number }): Promise<void> {
     const events = decideAuditRead(kind, { ...filter, ...(reader.via ? { via: reader.via } : {}) });
     await this.ctx.store.append({ actor: reader.userId, occurredAt: this.ctx.clock.now(), events });
   }
