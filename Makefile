@@ -71,11 +71,11 @@ budget: build ## Initial JS+CSS of the PWA against its 120 KB gzipped budget (al
 replay: install ## Rebuild every projection from the event log and verify it
 	$(TSX) scripts/replay.ts
 
-bench: build chromium ## Full benchmark vs bare uWS, ws and Socket.IO (long); writes docs/benchmarks.md and scripts/bench/results/
-	$(TSX) scripts/bench/run.ts --full --no-build
+bench: install chromium ## Full benchmark vs bare uWS, ws and Socket.IO (long); writes docs/benchmarks.md and scripts/bench/results/
+	$(TSX) scripts/bench/run.ts --full
 
-bench-quick: build chromium ## The benchmark in under 5 minutes (smaller and shorter; labelled as such in docs/benchmarks.md)
-	$(TSX) scripts/bench/run.ts --no-build
+bench-quick: install chromium ## The benchmark in under 5 minutes (smaller and shorter; labelled as such in docs/benchmarks.md)
+	$(TSX) scripts/bench/run.ts
 
 audit: install ## Event-log tools: ARGS="verify" (default) | "browse --type=message.sent" | "export --out=log.ndjson" | "checkpoint"
 	$(TSX) scripts/audit.ts $(ARGS)

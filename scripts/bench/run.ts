@@ -68,11 +68,12 @@ function versionOf(pkg: string): string {
   }
 }
 
-function shell(command: string, commandArgs: string[]): string {
+/** A command's output, or `undefined` if it failed. */
+function shell(command: string, commandArgs: string[]): string | undefined {
   try {
     return execFileSync(command, commandArgs, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return 'n/a';
+    return undefined;
   }
 }
 
@@ -128,9 +129,12 @@ async function main(): Promise<void> {
   log(`profile ${profile.name}; suites ${[...suites].join(', ')}; targets ${targets.join(', ')}; load average ${loadStart}`);
   const stale = await dropStaleDatabases(adminUrl);
   if (stale.length) log(`dropped ${stale.length} databases left by killed runs`);
+  let pwaBuild: string | undefined;
   if (!args.includes('--no-build')) {
-    log('building the server and the PWA (npm run build)…');
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    log('building the server and the PWA…');
+    execFileSync('npm', ['run', 'build', '-w', 'backend'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The PWA failing its build (its own size budget, say) leaves the client figures n/a, not the whole run.
+    if (shell('npm', ['run', 'build', '-w', 'frontend']) === undefined) pwaBuild = 'the PWA build failed (npm run build -w frontend)';
   }
   const pg = await serverInfo(adminUrl);
   const keys = { EVENT_KEY: Buffer.alloc(32, 7).toString('base64'), SECRET_KEY: 'bench-secret-key-bench-secret-key-0123' };
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
 
   const { network, memory, catchUp } = suites.has('network') || suites.has('memory') ? await measureServers() : { network: {}, memory: {}, catchUp: undefined };
 
-  const bundle = suites.has('client') ? await attempt('client bundle', async () => measureBundle()) : undefined;
+  const bundle = suites.has('client') ? (pwaBuild ? { unavailable: pwaBuild } : await attempt('client bundle', async () => measureBundle())) : undefined;
   const ingest = suites.has('client') ? await attempt('IndexedDB ingest in Chromium', () => measureIngest(profile.ingestMessages, profile.applyMessages)) : undefined;
 
   clearInterval(loadSampler);
@@ -183,9 +187,9 @@ async function main(): Promise<void> {
       node: process.version,
       postgres: pg.version.split(' on ')[0]!,
       postgresDurability: `synchronous_commit=${pg.synchronousCommit}, fsync=${pg.fsync}`,
-      chromium: shell('/usr/bin/chromium', ['--version']),
+      chromium: shell('/usr/bin/chromium', ['--version']) ?? 'n/a',
       versions: Object.fromEntries(['uWebSockets.js', 'ws', 'socket.io', 'pg', '@electric-sql/pglite', 'dexie', 'playwright-core'].map((p) => [p, versionOf(p)])),
-      commit: shell('git', ['rev-parse', '--short', 'HEAD']),
+      commit: shell('git', ['rev-parse', '--short', 'HEAD']) ?? 'n/a',
       loadAverage: { start: loadStart, end: loadAverage(), max: Math.max(maxLoad, loadAverage()) },
     },
     network,
