@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/engines';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
@@ -96,29 +95,33 @@ function twoNodeSuite(bus: 'postgres' | 'redis') {
 describe.runIf(postgres)('two nodes over LISTEN/NOTIFY [postgres]', () => twoNodeSuite('postgres'));
 describe.runIf(postgres && redisUrl)('two nodes over Redis [postgres] [redis]', () => twoNodeSuite('redis'));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A server node in its own process, so it can be killed with SIGKILL. */
+/** A server node in its own process, so it can be killed with SIGKILL. It picks its own port and logs it. */
 async function spawnNode(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
+  const url = await new Promise<string | undefined>((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => resolve(undefined), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /listening on (http:\/\/[\d.:]+)/.exec(out)?.[1];
+      if (!found) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      // Keep draining its log so the pipe never fills.
+      child.stdout!.resume();
+      resolve(found);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', () => resolve(undefined));
+  });
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new Error('node did not start');
   }
-  child.kill('SIGKILL');
-  throw new Error('node did not start');
+  return { url, child };
 }
 
 describe.runIf(postgres)('kill -9 of a node under load [postgres]', () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -560,6 +561,25 @@ describe('front server (uWebSockets.js → node:http over a unix socket)', () =>
   it('refuses to start on a port that is taken', async () => {
     const { front } = await start(koaHandler());
     await expect(startFrontServer({ host: '127.0.0.1', port: front.port, handler: koaHandler(), trustProxy: false })).rejects.toThrow(/could not listen/);
+  });
+
+  it('refuses a port another process listens on with uWS, instead of sharing its connections (SO_REUSEPORT)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    // Another server started the usual way on a fixed port, as a second node would be.
+    const listener = `import * as uWS from 'uWebSockets.js';
+      uWS.App().any('/*', (res) => res.end('other')).listen('127.0.0.1', ${port}, (s) => console.log(s ? 'listening' : 'failed'));`;
+    const other = spawn(process.execPath, ['--input-type=module', '-e', listener], { cwd: 'backend', stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      expect(await new Promise<string>((resolve) => other.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())))).toBe('listening');
+      await expect(startFrontServer({ host: '127.0.0.1', port, handler: koaHandler(), trustProxy: false })).rejects.toThrow(/could not listen/);
+    } finally {
+      other.kill();
+    }
   });
 });
 

@@ -148,10 +148,19 @@ async function startUpstream(handler: FrontServerOptions['handler']): Promise<Up
   };
 }
 
-/** Binds uWS; uWS reports failure (port taken, bad host) as a `false` socket. */
+/** uWS.js accepts listen options with a host too, and exports the option; its typings declare neither. */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void) => TemplatedApp;
+const { LIBUS_LISTEN_EXCLUSIVE_PORT } = uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number };
+
+/**
+ * Binds uWS; uWS reports failure (port taken, bad host) as a `false` socket.
+ * The port is exclusive: by default uSockets sets SO_REUSEPORT, so a second
+ * server started on the same port (another node, an old process not yet
+ * gone) would silently get a share of the connections instead of failing.
+ */
 function listen(app: TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
+    (app as unknown as { listen: ListenWithOptions }).listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
       if (socket) resolve(socket);
       else reject(new Error(`uWebSockets.js could not listen on ${host}:${port}`));
     });
