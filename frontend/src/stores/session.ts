@@ -51,8 +51,9 @@ export const useSessionStore = defineStore('session', () => {
       const session = await api('GET', '/api/me', sessionResponse);
       begin(session.user, session.csrfToken);
     } catch (error) {
+      // Only a 401 means signed out; no network or a server that is down means "work offline".
       const cached = cachedUser();
-      if (error instanceof ApiError && error.offline && cached) begin(cached);
+      if (cached && !(error instanceof ApiError && error.status === 401)) begin(cached);
       else end();
     } finally {
       checked.value = true;
