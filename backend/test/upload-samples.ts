@@ -43,7 +43,8 @@ export function sampleWebm(payload: Buffer = randomBytes(1024)): Buffer {
   return Buffer.concat([header, segment]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
