@@ -85,7 +85,8 @@ function storageSections(results: BenchResults, profile: Profile): string {
       `Ratio ${a.ratio}×, synchronous_commit=${a.synchronousCommit}. The baseline is the same EventStore with one writer: under the global append lock (the hash chain needs each row's predecessor) one transaction per event is serial whatever the number of writers.`,
     );
   } else out.push(`n/a: ${a?.unavailable ?? 'not run'}`);
-  out.push('', `## 4. Replay (\`make replay\`: read, decrypt, fold, rewrite, verify) on ${n(profile.replayEvents)} events`, '');
+  const replayed = [results.replay.postgres, results.replay.pglite].find(isAvailable)?.events ?? profile.replayEvents;
+  out.push('', `## 4. Replay (\`make replay\`: read, decrypt, fold, rewrite, verify) on ${n(replayed)} events`, '');
   const rows = (['postgres', 'pglite'] as const).map((engine) => {
     const x = results.replay[engine];
     if (!isAvailable(x)) return [engine, x?.unavailable ?? 'not run', '', '', '', '', ''];
