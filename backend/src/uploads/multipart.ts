@@ -1,5 +1,6 @@
 import { uploadFields } from '@chatterlink/schema/protocol';
 import type { Context } from 'koa';
+import { errors as formidableErrors } from 'formidable';
 import { koaBody } from 'koa-body';
 import type { z } from 'zod';
 import { AppError, InvalidInputError, TooLargeError } from '../errors/errors';
@@ -23,8 +24,21 @@ function tooLarge(maxBytes: number): TooLargeError {
 /** Formidable's refusals in our taxonomy; our sink's own refusals pass through. */
 function toUploadError(error: Error, maxBytes: number): AppError {
   if (error instanceof AppError) return error;
-  if ((error as { httpCode?: number }).httpCode === 413) return tooLarge(maxBytes);
-  return new InvalidInputError('The multipart body could not be read.', { field: 'file' });
+  switch ((error as { code?: number }).code) {
+    case formidableErrors.biggerThanTotalMaxFileSize:
+    case formidableErrors.biggerThanMaxFileSize:
+      return tooLarge(maxBytes);
+    case formidableErrors.maxFilesExceeded:
+      return new InvalidInputError('Send one file per upload.', { field: 'file' });
+    case formidableErrors.noEmptyFiles:
+    case formidableErrors.smallerThanMinFileSize:
+      return new InvalidInputError('The file is empty.', { field: 'file' });
+    case formidableErrors.maxFieldsExceeded:
+    case formidableErrors.maxFieldsSizeExceeded:
+      return new InvalidInputError('Too many or too large form fields besides the file.');
+    default:
+      return new InvalidInputError('The multipart body could not be read.', { field: 'file' });
+  }
 }
 
 /**

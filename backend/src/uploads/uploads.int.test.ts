@@ -287,6 +287,17 @@ describeEachEngine('uploads', (engine) => {
     expect(res.status).toBe(400);
     const { png } = await sampleImages();
     expect((await upload(alice, room, png, { clientId: 'not-a-uuid' })).status).toBe(400);
+    const empty = await upload(alice, room, Buffer.alloc(0));
+    expect([empty.status, empty.json.error.message]).toEqual([400, 'The file is empty.']);
+    const two = new FormData();
+    two.append('file', new Blob([png]), 'a.png');
+    two.append('file', new Blob([png]), 'b.png');
+    const twoFiles = await fetch(`${server.url}/api/rooms/${room}/uploads`, {
+      method: 'POST',
+      headers: { cookie: alice.cookie!, 'x-csrf-token': alice.csrfToken! },
+      body: two,
+    });
+    expect([twoFiles.status, ((await twoFiles.json()) as { error: { message: string } }).error.message]).toEqual([400, 'Send one file per upload.']);
     expect((await upload(alice, randomUUID(), png)).status).toBe(404);
     expect(tempFiles()).toEqual([]);
   });
