@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
 import type { Profile } from '../profile';
 import { isAvailable, type BenchResults } from '../results';
 import type { StepResult } from '../suites/load-step';
@@ -130,6 +131,13 @@ function clientSections(results: BenchResults): string {
           [`writing the ${n(c.missed)} missed events from one socket`, `${f(c.writeMs, 0)} ms (${n((c.missed / c.writeMs) * 1000)} acked sends/s)`],
         ],
       ),
+    );
+    const { rate, burst } = DEFAULT_LIMITS;
+    out.push(
+      '',
+      `This measures the server: ${n(c.outbox)} sends pipelined on one socket, with the per-connection rate limit lifted. ` +
+        `With the default limit (${rate} frames/s, burst ${burst}) the same flush takes at least (${n(c.outbox)} − ${burst}) / ${rate} ≈ ${n((c.outbox - burst) / rate)} s, ` +
+        "and a client that waits for each ack before its next send is bounded by round trips as well.",
     );
   } else out.push(`n/a: ${c?.unavailable ?? 'not run'}`);
   out.push('', '## 7. Client budget', '');
