@@ -58,7 +58,7 @@ function latencySection(results: BenchResults, profile: Profile): string {
   return [
     `## 2. Send → receive latency: ${n(profile.clients)} clients in ${n(profile.clients / profile.roomSize)} rooms of ${profile.roomSize}, ${n(profile.latency.rate)} sends/s`,
     '',
-    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until p99 passes 50 ms, or, when the fixed rate already failed, halves until p99 holds. Each step starts once the previous one's backlog is delivered and acked.`,
+    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until p99 passes 50 ms, or, when the fixed rate already failed, halves (at most three times) until p99 holds. Each step starts once the previous one's backlog is delivered and acked.`,
     '',
     table(['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p99 ms', 'missing', 'server CPU (cores)', 'deliveries per server CPU-s', 'load-generator CPU', 'highest sends/s with p99 < 50 ms'], rows),
     '',

@@ -88,7 +88,7 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
   const fixed = await runStep(target, loadgen, plan(profile.latency.rate, profile.latency.durationMs), P99_BOUND_MS);
   log(`  latency ${describe(fixed)}`);
   // Up from the fixed rate while p99 holds; down from it when it did not.
-  const rates = fixed.ok ? profile.latency.ladder : profile.latency.ladder.map((_, i) => Math.round(profile.latency.rate / 2 ** (i + 1)));
+  const rates = fixed.ok ? profile.latency.ladder : [2, 4, 8].map((d) => Math.round(profile.latency.rate / d));
   const steps: StepResult[] = [];
   for (const rate of rates) {
     const step = await runStep(target, loadgen, plan(rate, profile.latency.stepMs), P99_BOUND_MS);
