@@ -88,5 +88,6 @@ describeEachEngine('backup and restore', (engine) => {
     expect(readFileSync(join(restoredConfig.instanceDir, 'EVENT_KEY'), 'utf8').trim()).toBe(secrets.eventKey.toString('base64url'));
     await empty?.close();
     if (url) await source.close();
-  });
+    // An embedded database on disk is created, copied and opened again: slow on a busy machine.
+  }, 240_000);
 });

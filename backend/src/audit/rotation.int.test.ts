@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { parseConfig } from '../config/config';
 import { decodeEventKey, loadSecrets } from '../config/secrets';
 import { Keyring, masterKeyIdOf } from '../crypto/keyring';
 import { openDatabase, type DatabaseHandle } from '../db/database';
+import { migrateToLatest } from '../db/migrate';
 import { EventStore } from '../eventstore/store';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
@@ -94,5 +95,26 @@ describeEachEngine('master-key rotation', (engine) => {
     expect((await new TestClient(server.url).signUp('carol')).user).toBeDefined();
     const keys = await database.db.selectFrom('data_keys').select('master_key_id').execute();
     expect(new Set(keys.map((k) => k.master_key_id))).toEqual(new Set([masterKeyIdOf(newKey)]));
+  });
+
+  it('in environment mode re-wraps under the new EVENT_KEY and reports EVENT_KEY_PREVIOUS retired', async () => {
+    const handle = await engine.open();
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    await migrateToLatest(handle.db);
+    const before = new Keyring(handle.db, oldKey);
+    const owners = [randomUUID(), randomUUID(), randomUUID()];
+    const originals = await before.keysFor(owners);
+    const envConfig = parseConfig({
+      NODE_ENV: 'test',
+      INSTANCE_DIR: dir,
+      EVENT_KEY: newKey.toString('hex'),
+      EVENT_KEY_PREVIOUS: oldKey.toString('base64url'),
+    });
+    const report = await rotateMasterKey(handle.db, envConfig, { graceMs: 0 });
+    expect(report).toMatchObject({ mode: 'environment', newMasterKeyId: masterKeyIdOf(newKey), rewrapped: 3, retired: [masterKeyIdOf(oldKey)] });
+    const after = new Keyring(handle.db, newKey);
+    for (const owner of owners) expect((await after.keyById(originals.get(owner)!.id)).equals(originals.get(owner)!.key)).toBe(true);
+    await handle.close();
   });
 });
