@@ -56,7 +56,7 @@ endef
 test-faults: install ## Fault injection (kill -9, Postgres restarts, node loss, races), history-checked; needs TEST_DATABASE_URL
 	$(call hardening,faults)
 
-test-security: install ## Security suite: JWT, handshake, object access, CSRF, passwords, encryption, fuzzing
+test-security: build chromium ## Security suite: JWT, handshake, object access, CSRF, passwords, uploads, encryption, fuzzing, XSS/CSP in Chromium
 	$(call hardening,security)
 
 chromium: ## Install Debian's Chromium (and an emoji font) for the e2e suite when missing; never downloads a browser

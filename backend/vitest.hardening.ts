@@ -13,7 +13,8 @@ export function hardeningConfig(suite: 'faults' | 'security') {
     test: {
       root,
       name: suite,
-      include: [`backend/test/hardening/**/*.${suite}.test.ts`],
+      // The PWA's hostile-content cases live beside its e2e harness.
+      include: [`backend/test/hardening/**/*.${suite}.test.ts`, `frontend/e2e/**/*.${suite}.test.ts`],
       environment: 'node',
       fileParallelism: false,
       testTimeout: 240_000,
