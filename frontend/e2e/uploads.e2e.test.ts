@@ -22,7 +22,11 @@ function recordUploadStates(page: Page): Promise<void> {
     new MutationObserver((records) => {
       for (const record of records) {
         if (record.type === 'attributes') note(record.target as Element);
-        for (const node of record.addedNodes) if (node instanceof Element) node.querySelectorAll('figure.upload').forEach(note);
+        for (const node of record.addedNodes) {
+          if (!(node instanceof Element)) continue;
+          if (node.matches('figure.upload')) note(node);
+          node.querySelectorAll('figure.upload').forEach(note);
+        }
       }
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
   });
@@ -75,6 +79,25 @@ describe('uploads in the PWA', () => {
     expect(shown.width).toBe(640);
     // Alice sees her own upload too, once.
     await eventually(() => alice.locator('figure.upload').filter({ hasText: 'noise.png' }).count(), (n) => n === 1);
+  });
+
+  it('attaches a pasted image and files dropped on the room', async () => {
+    const bytes = [...(await photo(32, 24))];
+    await alice.evaluate((data) => {
+      const transfer = (name: string) => {
+        const items = new DataTransfer();
+        items.items.add(new File([new Uint8Array(data)], name, { type: 'image/png' }));
+        return items;
+      };
+      const box = document.querySelector('#composer-input')!;
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer('pasted.png'), bubbles: true, cancelable: true }));
+      const timeline = document.querySelector('main') ?? document.body;
+      timeline.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer('dropped.png'), bubbles: true, cancelable: true }));
+      timeline.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer('dropped.png'), bubbles: true, cancelable: true }));
+    }, bytes);
+    for (const name of ['pasted.png', 'dropped.png']) {
+      await bob.locator('figure.upload[data-state=full]').filter({ hasText: name }).waitFor();
+    }
   });
 
   it('keeps an attachment made offline in the outbox and uploads it once, in its place, when the connection returns', async () => {
