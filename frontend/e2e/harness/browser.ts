@@ -47,7 +47,7 @@ export async function register(page: Page, username: string, password = 'correct
 
 /** Waits until the connection has caught up and is live. */
 export async function waitLive(page: Page): Promise<void> {
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 40_000 });
 }
 
 /** Opens a room from the sidebar by its visible name. */

@@ -90,10 +90,17 @@ export class Connection {
   };
 
   // The browser knows before the socket does: don't wait for a ping to time out.
+  // Keep trying slowly anyway, in case the browser's idea of "offline" is wrong.
   #onOffline = () => {
     this.#drop();
     this.#setState('offline');
+    this.#retryLater();
   };
+
+  #retryLater(): void {
+    clearTimeout(this.#retryTimer);
+    if (!this.#stopped) this.#retryTimer = setTimeout(() => this.#open(), backoffDelay(this.#attempt++, Math.random()));
+  }
 
   #open(): void {
     if (this.#stopped || this.#socket) return;
@@ -127,9 +134,7 @@ export class Connection {
       return;
     }
     this.#setState('offline');
-    if (this.#stopped) return;
-    const delay = backoffDelay(this.#attempt++, Math.random());
-    this.#retryTimer = setTimeout(() => this.#open(), delay);
+    this.#retryLater();
   }
 
   #drop(): void {
