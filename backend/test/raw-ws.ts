@@ -14,11 +14,10 @@ export function maskedTextFrame(text: string): Buffer {
   return Buffer.concat([header, mask, masked]);
 }
 
-/** Opens `/ws` over a plain TCP socket and resolves once the 101 arrived; the caller controls reading. */
-export function rawWebSocket(baseUrl: string, headers: Record<string, string>): Promise<Socket> {
+/** The HTTP request that asks `baseUrl` to upgrade `/ws`, with extra `headers`. */
+export function upgradeRequest(baseUrl: string, headers: Record<string, string>): string {
   const { hostname, port } = new URL(baseUrl);
-  const socket = connect(Number(port), hostname);
-  const request = [
+  return [
     'GET /ws HTTP/1.1',
     `Host: ${hostname}:${port}`,
     'Upgrade: websocket',
@@ -29,6 +28,13 @@ export function rawWebSocket(baseUrl: string, headers: Record<string, string>): 
     '',
     '',
   ].join('\r\n');
+}
+
+/** Opens `/ws` over a plain TCP socket and resolves once the 101 arrived; the caller controls reading. */
+export function rawWebSocket(baseUrl: string, headers: Record<string, string>): Promise<Socket> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  const request = upgradeRequest(baseUrl, headers);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     // The answer's head may arrive in several chunks.

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upgradeRequest } from '../raw-ws';
 import { startTestServer, TestClient, type TestServer } from '../test-app';
 import { TestSocket } from '../ws-client';
 import { securityEngine } from './security-server';
@@ -11,20 +11,7 @@ function abortedUpgrade(baseUrl: string, cookie: string, delayMs: number): Promi
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname, () => {
-      socket.write(
-        [
-          'GET /ws HTTP/1.1',
-          `Host: ${hostname}:${port}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-          'Sec-WebSocket-Version: 13',
-          `Cookie: ${cookie}`,
-          `Origin: ${baseUrl}`,
-          '',
-          '',
-        ].join('\r\n'),
-      );
+      socket.write(upgradeRequest(baseUrl, { Cookie: cookie, Origin: baseUrl }));
       if (delayMs < 0) socket.destroy();
       else setTimeout(() => socket.destroy(), delayMs);
     });
