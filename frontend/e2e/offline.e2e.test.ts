@@ -43,6 +43,7 @@ describe('offline first: written offline, delivered exactly once', () => {
     await alice.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
     for (const body of offlineBodies.slice(0, COUNT / 2)) await sendMessage(alice, body);
     for (const body of offlineBodies.slice(COUNT / 2)) await sendMessage(aliceSecondTab, body);
+    await sendMessage(bob, 'written while alice was away'); // comes back through `hello` with her last position
     // Both tabs show the same outbox: one replica.
     await eventually(() => timelineBodies(alice), (bodies) => onlyOffline(bodies).length === COUNT);
     expect(await outboxSize(alice)).toBe(COUNT);
@@ -66,8 +67,11 @@ describe('offline first: written offline, delivered exactly once', () => {
     expect(await alice.getByText('Sending…').count()).toBe(COUNT);
     expect(await outboxSize(alice)).toBe(COUNT);
 
+    expect(await timelineBodies(alice)).not.toContain('written while alice was away');
+
     await aliceContext.setOffline(false);
     await eventually(() => outboxSize(alice), (size) => size === 0, 60_000);
+    await eventually(() => timelineBodies(alice), (bodies) => bodies.includes('written while alice was away'));
     await eventually(() => timelineBodies(bob), (bodies) => onlyOffline(bodies).length === COUNT);
     expect(onlyOffline(await timelineBodies(bob))).toEqual(offlineBodies);
     expect(onlyOffline(await serverBodies(bob, roomIdOf(bob)))).toEqual(offlineBodies);
