@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
 
@@ -101,6 +101,32 @@ describeEachEngine('audit routes', (engine) => {
     const res = await fetch(`${server.url}/api/admin/events/export?upTo=${head}`, { headers: { cookie: admin.cookie! } });
     const positions = (await res.text()).trim().split('\n').map((line) => JSON.parse(line).position);
     expect(positions).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+  });
+
+  it('pulls the export from the database only as fast as the client reads it', async () => {
+    const store = server.app.services.store;
+    const body = 'x'.repeat(400);
+    for (let batch = 0; batch < 20; batch++) {
+      const events = Array.from({ length: 1000 }, () => ({ type: 'message.sent' as const, stream: `room-${room}`, data: { messageId: randomUUID(), roomId: room, body } }));
+      await store.append({ actor: alice.user!.id, occurredAt: new Date(), events });
+    }
+    const pages = vi.spyOn(store, 'readRows');
+    try {
+      const res = await fetch(`${server.url}/api/admin/events/export?type=message.sent`, { headers: { cookie: admin.cookie! } });
+      const reader = res.body!.getReader();
+      await reader.read();
+      // The client stops reading: the server must stop reading pages once the buffers on the way are full.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const whilePaused = pages.mock.calls.length;
+      expect(whilePaused).toBeLessThan(30); // of 40 pages; measured 10-13
+      let lines = 0;
+      const decoder = new TextDecoder();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) lines += decoder.decode(chunk.value).split('\n').length - 1;
+      expect(pages.mock.calls.length).toBeGreaterThan(whilePaused);
+      expect(lines).toBeGreaterThan(19_000);
+    } finally {
+      pages.mockRestore();
+    }
   });
 
   it('verifies the chain and signs checkpoints on demand', async () => {
