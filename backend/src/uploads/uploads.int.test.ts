@@ -301,4 +301,18 @@ describeEachEngine('uploads', (engine) => {
     expect((await upload(alice, randomUUID(), png)).status).toBe(404);
     expect(tempFiles()).toEqual([]);
   });
+
+  // Last: it erases bob for good.
+  it('crypto-erasure of the uploader makes their files unreadable: 410, and no name or preview left', async () => {
+    const { png } = await sampleImages();
+    const { json } = await upload(bob, room, png, { name: 'bob-secret.png' });
+    expect((await download(alice, json.upload.url)).status).toBe(200);
+    expect(alice.user!.isAdmin).toBe(true);
+    expect((await alice.post(`/api/admin/users/${bob.user!.id}/erase`)).status).toBe(200);
+    const gone = await download(alice, json.upload.url);
+    expect(gone.status).toBe(410);
+    const item = (await alice.get(`/api/rooms/${room}/messages?limit=200`)).json.messages.find((m: { id: string }) => m.id === json.upload.id);
+    expect(item?.upload).toMatchObject({ id: json.upload.id, name: '', mime: 'image/png' });
+    expect(item?.upload.preview).toBeUndefined();
+  });
 });
