@@ -47,6 +47,7 @@ export function dataSubjectOf(event: ChatEvent, actor: string | null): string {
     case 'room.left':
     case 'audit.read':
     case 'user.erased':
+    case 'room.author_erased':
       return SYSTEM_KEY_OWNER;
     default:
       return actor ?? SYSTEM_KEY_OWNER;

@@ -1,5 +1,6 @@
 import type { NewChatEvent, RecordedChatEvent } from '../events';
 import { userStream } from '../identity/events';
+import { roomStream } from '../rooms/events';
 import { AUDIT_STREAM } from './events';
 import { redactData } from './redact';
 
@@ -27,10 +28,12 @@ export function decideEndSessions(userId: string, openSessionIds: readonly strin
 
 /**
  * Records an erasure, with the redacted payload of every event the person's
- * key sealed (`sealed`, decrypted while the key still exists).
+ * key sealed (`sealed`, decrypted while the key still exists), and tells each
+ * of `roomIds` (where they wrote or were a member) so clients drop their copies.
  */
-export function decideErase(userId: string, sealed: readonly RecordedChatEvent[]): NewChatEvent[] {
+export function decideErase(userId: string, sealed: readonly RecordedChatEvent[], roomIds: readonly string[] = []): NewChatEvent[] {
   return [
+    ...roomIds.map((roomId): NewChatEvent => ({ type: 'room.author_erased', stream: roomStream(roomId), data: { roomId, userId } })),
     {
       type: 'user.erased',
       stream: userStream(userId),

@@ -54,4 +54,10 @@ describe('decideErase', () => {
     expect(JSON.stringify(event)).not.toContain('secret');
     expect(JSON.stringify(event)).not.toContain('alice');
   });
+
+  it("tells each of the person's rooms, so members' clients drop their cached copies", () => {
+    const events = decideErase(userId, [], [roomId]);
+    expect(events[0]).toEqual({ type: 'room.author_erased', stream: `room-${roomId}`, data: { roomId, userId } });
+    expect(events.map((e) => e.type)).toEqual(['room.author_erased', 'user.erased']);
+  });
 });

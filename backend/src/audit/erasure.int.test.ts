@@ -118,6 +118,8 @@ describeEachEngine('crypto-erasure of a user', (engine) => {
     await socket.hello(0);
     expect(JSON.stringify(socket.frames)).not.toContain(canary);
     expect(socket.events('message.sent').length).toBeGreaterThanOrEqual(2);
+    // Clients learn to drop the copies they cached, in catch-up as live.
+    expect(socket.events('room.author_erased').map((f) => f.data)).toContainEqual({ roomId: room, userId: alice.user!.id });
     socket.close();
   });
 

@@ -63,7 +63,7 @@ export class ErasureService {
     await store.append({
       actor,
       occurredAt: clock.now(),
-      events: decideErase(userId, sealed),
+      events: decideErase(userId, sealed, await this.#roomsOf(userId)),
       // Anything new in their stream (a login) since `sealed` was read fails this, and we start over.
       expected: { [userStream(userId)]: version },
     });
@@ -77,6 +77,15 @@ export class ErasureService {
     }
     await this.keyring.destroy(userId, clock.now());
     return { userId, erasedEvents: sealed.length, sessionsEnded: endSessions.length, alreadyErased: false };
+  }
+
+  /** Rooms where the person wrote or is a member: their members' clients hold copies to drop. */
+  async #roomsOf(userId: string): Promise<string[]> {
+    const [written, joined] = await Promise.all([
+      this.ctx.db.selectFrom('messages').select('room_id').distinct().where('author_id', '=', userId).execute(),
+      this.ctx.db.selectFrom('memberships').select('room_id').where('user_id', '=', userId).execute(),
+    ]);
+    return [...new Set([...written, ...joined].map((r) => r.room_id))].sort();
   }
 
   /** The decrypted events `keyId` sealed, except those at `skip` positions. */

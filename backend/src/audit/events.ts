@@ -21,6 +21,11 @@ export const auditEventSchemas = {
     userId: z.uuid(),
     redactions: z.array(z.object({ position: z.number().int().positive(), data: z.record(z.string(), z.unknown()) })),
   }),
+  /**
+   * In each room where an erased person wrote or was a member: tells every
+   * member's client (live and in catch-up) to drop the copies it cached.
+   */
+  'room.author_erased': z.object({ roomId: z.uuid(), userId: z.uuid() }),
 } as const;
 
 export type AuditEvent = EventOf<typeof auditEventSchemas>;
