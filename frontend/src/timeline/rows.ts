@@ -38,13 +38,38 @@ function pendingMessage(row: OutboxRow, me: string): MessageRow & Pick<TimelineM
 }
 
 /**
+ * A delivered message as it will be once the user's queued edits, deletions
+ * and reactions reach the server (shown at once, marked as sending).
+ */
+function withQueuedChanges(message: MessageRow, changes: OutboxRow[], me: string): MessageRow & Pick<TimelineMessage, 'delivery'> {
+  if (changes.length === 0) return message;
+  const next = { ...message, reactions: message.reactions.map((r) => ({ ...r, users: [...r.users] })) };
+  for (const change of changes) {
+    if (change.kind === 'edit') next.body = change.body ?? next.body;
+    else if (change.kind === 'delete') Object.assign(next, { body: null, deleted: true });
+    else if (change.kind === 'react') {
+      const reaction = next.reactions.find((r) => r.emoji === change.emoji);
+      if (!reaction) next.reactions.push({ emoji: change.emoji ?? '', users: [me] });
+      else if (!reaction.users.includes(me)) reaction.users.push(me);
+    }
+  }
+  return { ...next, delivery: { state: 'pending' } };
+}
+
+/**
  * The rows of a room's timeline, oldest first: delivered messages by
- * position, then the user's queued ones, with a separator at each new day.
+ * position (with the user's pending changes applied), then the user's queued
+ * ones, with a separator at each new day.
  */
 export function timelineRows(messages: MessageRow[], queued: OutboxRow[], me: string, now = new Date()): TimelineRow[] {
   const delivered = new Set(messages.map((m) => m.id));
+  const changes = new Map<string, OutboxRow[]>();
+  for (const q of queued) {
+    if (q.state !== 'pending' || !q.messageId || !['edit', 'delete', 'react'].includes(q.kind)) continue;
+    changes.set(q.messageId, [...(changes.get(q.messageId) ?? []), q]);
+  }
   const all: (MessageRow & Pick<TimelineMessage, 'delivery'>)[] = [
-    ...messages,
+    ...messages.map((m) => withQueuedChanges(m, changes.get(m.id) ?? [], me)),
     // An acknowledged message may still be in the outbox for a moment: show it once.
     ...queued.filter((q) => (q.kind === 'send' || q.kind === 'upload') && !delivered.has(q.id)).map((q) => pendingMessage(q, me)),
   ];

@@ -52,4 +52,25 @@ describe('timelineRows', () => {
     const rows = timelineRows([message('p1', 5, '2026-03-10T12:30:00', 'me')], [queued('p1')], 'me', now);
     expect(rows.filter((r) => r.kind === 'message')).toHaveLength(1);
   });
+
+  it("shows the user's queued edits, deletions and reactions at once, as sending", () => {
+    const change = (id: string, kind: OutboxRow['kind'], fields: Partial<OutboxRow>): OutboxRow => ({ ...queued(id), kind, body: undefined, ...fields });
+    const rows = timelineRows(
+      [message('a', 1, '2026-03-10T12:00:00'), message('b', 2, '2026-03-10T12:01:00'), message('c', 3, '2026-03-10T12:02:00')],
+      [
+        change('e1', 'edit', { messageId: 'a', body: 'a, fixed' }),
+        change('r1', 'react', { messageId: 'b', emoji: '🎉' }),
+        change('d1', 'delete', { messageId: 'c' }),
+        change('e2', 'edit', { messageId: 'b', body: 'refused', state: 'failed' }),
+      ],
+      'me',
+      now,
+    );
+    const shown = rows.flatMap((r) => (r.kind === 'message' ? [r.message] : []));
+    expect(shown.map((m) => [m.id, m.body, m.deleted ?? false, m.reactions, m.delivery?.state])).toEqual([
+      ['a', 'a, fixed', false, [], 'pending'],
+      ['b', 'b', false, [{ emoji: '🎉', users: ['me'] }], 'pending'],
+      ['c', null, true, [], 'pending'],
+    ]);
+  });
 });
