@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ARTEFACTS,
   eventually,
   openRoom,
   outboxSize,
@@ -87,5 +88,27 @@ describe('offline first: written offline, delivered exactly once', () => {
     const bodies = await serverBodies(bob, roomIdOf(bob));
     expect(bodies.filter((b) => b === 'after the outage')).toHaveLength(1);
     expect(onlyOffline(bodies)).toEqual(offlineBodies);
+  });
+
+  it('shows a message refused after reconnecting (no longer a member) as not sent, with retry and discard', async () => {
+    await bob.getByRole('button', { name: 'Create a room' }).click();
+    await bob.getByLabel('Name').fill('side');
+    await bob.getByRole('button', { name: 'Create', exact: true }).click();
+    await bob.getByRole('textbox', { name: 'Message #side' }).waitFor();
+    const side = roomIdOf(bob);
+    await bob.context().setOffline(true);
+    await bob.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    await sendMessage(bob, 'sent too late');
+    // Meanwhile bob leaves the room from elsewhere (the API, outside this offline browser).
+    const { csrfToken } = (await (await bob.request.get('/api/me')).json()) as { csrfToken: string };
+    expect((await bob.request.post(`/api/rooms/${side}/leave`, { headers: { 'x-csrf-token': csrfToken } })).status()).toBe(204);
+    await bob.context().setOffline(false);
+    const failed = bob.getByRole('alert').filter({ hasText: 'Not sent' });
+    await failed.waitFor({ timeout: 30_000 });
+    expect(await outboxSize(bob)).toBe(1);
+    await bob.screenshot({ path: `${ARTEFACTS}not-sent-desktop.png` });
+    await failed.getByRole('button', { name: 'Discard' }).click();
+    await eventually(() => outboxSize(bob), (size) => size === 0);
+    expect(await serverBodies(alice, side)).not.toContain('sent too late'); // a public room: readable without joining
   });
 });
