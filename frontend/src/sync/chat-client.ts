@@ -91,13 +91,16 @@ export class ChatClient {
     return this.#quietly(refreshRooms(this.db).then(() => undefined));
   }
 
-  /** Marks everything the replica holds in `roomId` as read, here at once and on the server when connected. */
-  async markRoomRead(roomId: string): Promise<void> {
-    const newest = await this.db.messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]).last();
+  /**
+   * Moves the read position of `roomId` up to `position` (default: the newest
+   * message the replica holds), here at once and on the server when connected.
+   */
+  async markRoomRead(roomId: string, position?: number): Promise<void> {
+    const upTo = position ?? (await this.db.messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]).last())?.position;
     const room = await this.db.rooms.get(roomId);
-    if (!newest || !room || newest.position <= room.readPosition) return;
-    await this.db.transaction('rw', [this.db.rooms, this.db.messages], () => markRead(this.db, roomId, newest.position, this.me.id));
-    this.connection.send({ type: 'read', room: roomId, position: newest.position });
+    if (upTo === undefined || !room || upTo <= room.readPosition) return;
+    await this.db.transaction('rw', [this.db.rooms, this.db.messages], () => markRead(this.db, roomId, upTo, this.me.id));
+    this.connection.send({ type: 'read', room: roomId, position: upTo });
   }
 
   /** Tells the room this user is typing, at most as often as the server records it. */
