@@ -77,4 +77,17 @@ describe('stores and composables over the replica', () => {
     expect(channels.value.map((r) => r.name)).toEqual(['design', 'random']);
     expect(directs.value.map((r) => r.name)).toEqual(['bob']);
   });
+
+  it('moves the read position as far as the user has read, never back, and recounts unread', async () => {
+    await client.db.rooms.put({ id: 'r', name: 'general', kind: 'public', unread: 3, lastPosition: 4, readPosition: 1 });
+    for (const position of [2, 3, 4]) {
+      await client.db.messages.put({ id: `m${position}`, roomId: 'r', position, authorId: 'bob', body: 'x', at: new Date().toISOString(), reactions: [] });
+    }
+    await client.markRoomRead('r', 3);
+    expect(await client.db.rooms.get('r')).toMatchObject({ readPosition: 3, unread: 1 });
+    await client.markRoomRead('r', 2);
+    expect(await client.db.rooms.get('r')).toMatchObject({ readPosition: 3, unread: 1 });
+    await client.markRoomRead('r');
+    expect(await client.db.rooms.get('r')).toMatchObject({ readPosition: 4, unread: 0 });
+  });
 });
