@@ -208,6 +208,16 @@ describeEachEngine('WebSocket gateway', (engine) => {
     expect((await s.waitForClose()).code).toBe(4401);
   });
 
+  it('closes at once a socket whose session ended while its upgrade was being checked', async () => {
+    const fay = await new TestClient(server.url).signUp('fay');
+    const { sessionId, user } = await server.app.services.identity.authenticate(/cl_session=(.*)/.exec(fay.cookie!)![1]!);
+    // The end reached this node after the upgrade's session check read the session as live.
+    const ended = { type: 'session.ended', data: { sessionId, userId: user.id, reason: 'logout' } } as const;
+    server.realtime.gateway.deliver({ ...ended, position: 0, stream: `user-${user.id}`, version: 0, actor: user.id, occurredAt: new Date(), metadata: {} });
+    const socket = await fay.socket();
+    expect((await socket.waitForClose()).code).toBe(4401);
+  });
+
   it('closes frames over 64 KiB with 1009, and abusive senders with 1008 after rate_limited errors', async () => {
     const big = await alice.socket();
     big.send(JSON.stringify({ type: 'send', id: randomUUID(), room, body: 'x'.repeat(70 * 1024) }));

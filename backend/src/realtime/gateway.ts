@@ -45,6 +45,9 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   catchUpPage: 500,
 };
 
+/** How long an ended session is remembered for upgrades still in flight. */
+const ENDED_SESSION_MEMORY_MS = 60_000;
+
 /** Per-connection state, kept in uWS's user data. */
 interface Connection {
   readonly principal: Principal;
@@ -68,6 +71,12 @@ type Socket = WebSocket<Connection>;
 export class Gateway {
   readonly #byUser = new Map<string, Set<Socket>>();
   readonly #bySession = new Map<string, Set<Socket>>();
+  /**
+   * Sessions ended lately, by when. An upgrade whose session check read the
+   * session just before its end was committed opens after the end was
+   * delivered: it finds the session here and is closed at once.
+   */
+  readonly #endedSessions = new Map<string, number>();
   #app: TemplatedApp | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
@@ -144,6 +153,7 @@ export class Gateway {
       for (const ws of this.#socketsOf(event.data.userId)) this.#unsubscribeRoom(ws, event.data.roomId);
     }
     if (event.type === 'session.ended') {
+      this.#rememberEnded(event.data.sessionId);
       for (const ws of [...(this.#bySession.get(event.data.sessionId) ?? [])]) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
     }
   }
@@ -223,6 +233,17 @@ export class Gateway {
     ws.subscribe(topics.user(principal.user.id));
     this.deps.metrics.connections.inc();
     this.deps.onConnected(principal.user.id);
+    if (this.#endedSessions.has(principal.sessionId)) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
+  }
+
+  #rememberEnded(sessionId: string): void {
+    const now = Date.now();
+    this.#endedSessions.set(sessionId, now);
+    // Oldest first: forget what is older than any upgrade could still be.
+    for (const [id, at] of this.#endedSessions) {
+      if (now - at < ENDED_SESSION_MEMORY_MS) break;
+      this.#endedSessions.delete(id);
+    }
   }
 
   #close(ws: Socket): void {
