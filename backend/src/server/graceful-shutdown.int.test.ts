@@ -4,7 +4,7 @@ import { describeEachEngine } from '../../test/engines';
 import { startTestServer, TestClient } from '../../test/test-app';
 
 describeEachEngine('graceful shutdown', (engine) => {
-  it('closes sockets with 1001, stops accepting, and every acknowledged message is committed', async () => {
+  it('closes sockets with 1001, stops accepting, commits every acknowledged message, and signs the head', async () => {
     const database = await engine.open();
     // The server closes its database on the way out; keep ours open to look afterwards.
     const server = await startTestServer(engine, {}, { ...database, close: async () => {} });
@@ -33,6 +33,10 @@ describeEachEngine('graceful shutdown', (engine) => {
     const stored = await database.db.selectFrom('messages').select('id').where('id', 'in', ids).execute();
     const storedIds = new Set(stored.map((r) => r.id));
     expect(acked.filter((id) => !storedIds.has(id))).toEqual([]);
+    // The last thing it did was sign the head: cutting the log's tail while it is down is detectable.
+    const head = await database.db.selectFrom('events').select('position').orderBy('position', 'desc').executeTakeFirstOrThrow();
+    const checkpoint = await database.db.selectFrom('checkpoints').select('position').orderBy('position', 'desc').executeTakeFirst();
+    expect(checkpoint?.position).toBe(head.position);
     await database.close();
   });
 });
