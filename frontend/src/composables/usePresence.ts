@@ -1,12 +1,12 @@
 import { computed, type Ref } from 'vue';
-import type { UserRow } from '../db/replica';
+import { storeToRefs } from 'pinia';
+import { useUsersStore } from '../stores/replica';
 import { useChat } from './useChat';
 import { useLiveQuery } from './useLiveQuery';
 
-/** Every user the replica knows, by id, with presence (kept live by `presence` frames). */
+/** Names and presence of the users the replica knows. */
 export function usePresence() {
-  const { db } = useChat();
-  const users = useLiveQuery(async () => new Map((await db.users.toArray()).map((u) => [u.id, u])), new Map<string, UserRow>());
+  const { users } = storeToRefs(useUsersStore());
   return {
     users,
     nameOf: (id: string) => users.value.get(id)?.username ?? 'someone',

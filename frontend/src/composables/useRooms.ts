@@ -1,17 +1,7 @@
-import { computed } from 'vue';
-import type { RoomRow } from '../db/replica';
-import { useChat } from './useChat';
-import { useLiveQuery } from './useLiveQuery';
-
-const byName = (a: RoomRow, b: RoomRow) => a.name.localeCompare(b.name);
+import { storeToRefs } from 'pinia';
+import { useRoomsStore } from '../stores/replica';
 
 /** The user's rooms and DMs from the replica, sorted for the sidebar. */
 export function useRooms() {
-  const { db } = useChat();
-  const rooms = useLiveQuery(() => db.rooms.toArray(), []);
-  return {
-    rooms,
-    channels: computed(() => rooms.value.filter((r) => r.kind !== 'dm').sort(byName)),
-    directs: computed(() => rooms.value.filter((r) => r.kind === 'dm').sort(byName)),
-  };
+  return storeToRefs(useRoomsStore());
 }

@@ -22,6 +22,9 @@ export class ChatClient {
   readonly state: ShallowRef<ConnectionState> = shallowRef('offline');
   readonly leader = shallowRef(false);
   #lastTypingSent = new Map<string, number>();
+  /** When the last `presence` frame about each user arrived (ms). */
+  #presenceAt = new Map<string, number>();
+  #presenceNewerThan = (userId: string, since: number) => (this.#presenceAt.get(userId) ?? 0) >= since;
   #resign: (() => void) | undefined;
   #pending: Subscription | undefined;
 
@@ -33,7 +36,7 @@ export class ChatClient {
         if (frame.event === 'message.sent' && frame.actor) this.typing.stopped(frame.room, frame.actor);
         const next = await applyEvent(this.db, frame, me.id);
         if (next.refreshRooms) await this.#quietly(refreshRooms(this.db));
-        if (next.refreshMembers) await this.#quietly(refreshMembers(this.db, next.refreshMembers));
+        if (next.refreshMembers) await this.#quietly(refreshMembers(this.db, next.refreshMembers, this.#presenceNewerThan));
       },
       onReady: async () => {
         await this.#quietly(this.#afterCatchUp());
@@ -41,7 +44,10 @@ export class ChatClient {
       onTyping: (frame) => {
         if (frame.actor && frame.actor !== me.id) this.typing.seen(frame.room, frame.actor, Date.now());
       },
-      onPresence: (userId, online) => void this.db.users.update(userId, { online }),
+      onPresence: (userId, online) => {
+        this.#presenceAt.set(userId, Date.now());
+        void this.db.users.update(userId, { online });
+      },
       onReply: (reply) => this.outbox.handleReply(reply),
       onState: (state) => {
         this.state.value = state;
@@ -84,7 +90,7 @@ export class ChatClient {
   }
 
   refreshMembers(roomId: string): Promise<void> {
-    return this.#quietly(refreshMembers(this.db, roomId));
+    return this.#quietly(refreshMembers(this.db, roomId, this.#presenceNewerThan));
   }
 
   refreshRooms(): Promise<void> {
@@ -124,7 +130,7 @@ export class ChatClient {
     setCsrfToken((await api('GET', '/api/me', sessionResponse)).csrfToken);
     await refreshRooms(this.db);
     const rooms = await this.db.rooms.toArray();
-    await Promise.all(rooms.map((r) => refreshMembers(this.db, r.id)));
+    await Promise.all(rooms.map((r) => refreshMembers(this.db, r.id, this.#presenceNewerThan)));
   }
 
   async #quietly(work: Promise<unknown>): Promise<void> {

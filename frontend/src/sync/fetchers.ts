@@ -31,13 +31,24 @@ export async function refreshRooms(db: Replica): Promise<z.infer<typeof roomsRes
   return rooms;
 }
 
-/** The room's members, with names and presence. */
-export async function refreshMembers(db: Replica, roomId: string): Promise<void> {
+/** Tells whether a `presence` frame about `userId` arrived after the time `since` (ms). */
+export type PresenceNewerThan = (userId: string, since: number) => boolean;
+
+/**
+ * The room's members, with names and presence. A `presence` frame that
+ * arrived while the request was under way is newer than the answer: it wins.
+ */
+export async function refreshMembers(db: Replica, roomId: string, presenceNewerThan: PresenceNewerThan = () => false): Promise<void> {
+  const asked = Date.now();
   const { members } = await api('GET', `/api/rooms/${roomId}/members`, membersResponse);
   await db.transaction('rw', [db.members, db.users], async () => {
     await db.members.where('roomId').equals(roomId).delete();
     await db.members.bulkPut(members.map((m) => ({ roomId, userId: m.id })));
-    await db.users.bulkPut(members);
+    for (const member of members) {
+      const known = await db.users.get(member.id);
+      const online = known && presenceNewerThan(member.id, asked) ? known.online : member.online;
+      await db.users.put({ ...member, online });
+    }
   });
 }
 
