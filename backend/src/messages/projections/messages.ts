@@ -15,24 +15,12 @@ export const messagesProjection: Projection<'messages'> = {
         : [],
   evolve(row, event) {
     switch (event.type) {
-      case 'message.sent':
-        return (
-          row ?? {
-            id: event.data.messageId,
-            room_id: event.data.roomId,
-            author_id: event.actor ?? '',
-            position: event.position,
-            body_position: event.position,
-            sent_at: event.occurredAt,
-            edited_at: null,
-            deleted: false,
-          }
-        );
       // An upload is a timeline item too: its id is the upload's, its "body" the upload event.
+      case 'message.sent':
       case 'file.uploaded':
         return (
           row ?? {
-            id: event.data.uploadId,
+            id: event.type === 'message.sent' ? event.data.messageId : event.data.uploadId,
             room_id: event.data.roomId,
             author_id: event.actor ?? '',
             position: event.position,
