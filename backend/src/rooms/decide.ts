@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../errors/errors';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
 import { roomStream } from './events';
 
@@ -10,6 +10,12 @@ export interface RoomFacts {
 const joined = (roomId: string, userId: string): NewChatEvent => ({
   stream: roomStream(roomId),
   type: 'room.joined',
+  data: { roomId, userId },
+});
+
+const left = (roomId: string, userId: string): NewChatEvent => ({
+  stream: roomStream(roomId),
+  type: 'room.left',
   data: { roomId, userId },
 });
 
@@ -44,7 +50,31 @@ export function decideLeave(
 ): NewChatEvent[] {
   if (!state.room || (!state.isMember && state.room.kind !== 'public')) throw new NotFoundError('No such room.');
   if (!state.isMember) return [];
-  return [{ stream: roomStream(command.roomId), type: 'room.left', data: { roomId: command.roomId, userId: command.actor } }];
+  return [left(command.roomId, command.actor)];
+}
+
+/**
+ * The room's creator or an instance admin removes a member from a public or
+ * private room. It is recorded as that member's `room.left` with the remover as
+ * the event's actor, so every reader of `room.left` (memberships, the gateway's
+ * unsubscribe, the PWA replica) treats a removal as leaving.
+ */
+export function decideRemoveMember(
+  command: { readonly roomId: string; readonly userId: string },
+  state: {
+    readonly room: RoomFacts | undefined;
+    readonly actorIsMember: boolean;
+    readonly actorIsCreator: boolean;
+    readonly actorIsAdmin: boolean;
+    readonly userIsMember: boolean;
+  },
+): NewChatEvent[] {
+  // Admins moderate the whole instance; anyone else outside the room must not learn it exists.
+  if (!state.room || (!state.actorIsMember && !state.actorIsAdmin)) throw new NotFoundError('No such room.');
+  if (state.room.kind === 'dm') throw new InvalidInputError('Direct messages are between their two people: nobody can be removed.');
+  if (!state.actorIsCreator && !state.actorIsAdmin) throw new ForbiddenError("Only the room's creator or an admin can remove members.");
+  if (!state.userIsMember) throw new NotFoundError('No such member in this room.');
+  return [left(command.roomId, command.userId)];
 }
 
 /** A member adds someone to a public or private room (not to a DM). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ForbiddenError, NotFoundError } from '../errors/errors';
-import { decideAddMember, decideCreateRoom, decideJoin, decideLeave, decideOpenDm, type RoomFacts } from './decide';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors/errors';
+import { decideAddMember, decideCreateRoom, decideJoin, decideLeave, decideOpenDm, decideRemoveMember, type RoomFacts } from './decide';
 
 const roomId = '22222222-2222-4222-8222-222222222222';
 const alice = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -12,7 +12,7 @@ const privateRoom: RoomFacts = { kind: 'private' };
 const dmRoom: RoomFacts = { kind: 'dm' };
 
 /** Runs `run`, expecting it to throw an instance of `type` with `code`. */
-function expectRefusal(run: () => unknown, type: typeof NotFoundError | typeof ForbiddenError, code: string): void {
+function expectRefusal(run: () => unknown, type: typeof NotFoundError | typeof ForbiddenError | typeof InvalidInputError, code: string): void {
   let caught: unknown;
   try {
     run();
@@ -124,6 +124,38 @@ describe('decideAddMember', () => {
       NotFoundError,
       'user_not_found',
     );
+  });
+});
+
+describe('decideRemoveMember', () => {
+  const creator = { room: privateRoom, actorIsMember: true, actorIsCreator: true, actorIsAdmin: false, userIsMember: true };
+  const remove = (state: Partial<typeof creator>) => decideRemoveMember({ roomId, userId: bob }, { ...creator, ...state });
+
+  it.each([publicRoom, privateRoom])("records the creator's removal of a member as that member leaving (%o)", (room) => {
+    expect(remove({ room })).toEqual([{ stream, type: 'room.left', data: { roomId, userId: bob } }]);
+  });
+
+  it('lets an admin remove a member, even from a room the admin is not in', () => {
+    expect(remove({ actorIsCreator: false, actorIsMember: false, actorIsAdmin: true })).toEqual([
+      { stream, type: 'room.left', data: { roomId, userId: bob } },
+    ]);
+  });
+
+  it('refuses a member who neither created the room nor administers the instance', () => {
+    expectRefusal(() => remove({ actorIsCreator: false }), ForbiddenError, 'forbidden');
+  });
+
+  it('answers an outsider as for a room that does not exist', () => {
+    expectRefusal(() => remove({ actorIsMember: false, actorIsCreator: false }), NotFoundError, 'not_found');
+    expectRefusal(() => remove({ room: undefined }), NotFoundError, 'not_found');
+  });
+
+  it('refuses to remove anyone from a DM', () => {
+    expectRefusal(() => remove({ room: dmRoom }), InvalidInputError, 'invalid_input');
+  });
+
+  it('answers 404 for someone who is not a member', () => {
+    expectRefusal(() => remove({ userIsMember: false }), NotFoundError, 'not_found');
   });
 });
 

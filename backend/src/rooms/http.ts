@@ -44,6 +44,11 @@ export function roomRoutes(router: Router<AppState>, deps: { rooms: RoomsService
     ctx.body = { room: await rooms.addMember(principalOf(ctx), roomId(ctx.params.id), username) };
   });
 
+  router.delete('/api/rooms/:id/members/:userId', auth, async (ctx) => {
+    await rooms.removeMember(principalOf(ctx), roomId(ctx.params.id), pathId(ctx.params.userId, 'user'));
+    ctx.status = 204;
+  });
+
   router.post('/api/dms', auth, async (ctx) => {
     const { username } = validate(usernameBody, ctx.request.body);
     ctx.body = { room: await rooms.openDm(principalOf(ctx), username) };

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ServiceContext } from '../app/context';
 import { ConflictError, NotFoundError } from '../errors/errors';
 import type { Principal } from '../identity/service';
-import { decideAddMember, decideCreateRoom, decideJoin, decideLeave, decideOpenDm, type RoomFacts } from './decide';
+import { decideAddMember, decideCreateRoom, decideJoin, decideLeave, decideOpenDm, decideRemoveMember, type RoomFacts } from './decide';
 import { loadRoomAccess } from './access';
 import { roomStream } from './events';
 import { membershipId } from './projections/memberships';
@@ -68,6 +68,26 @@ export class RoomsService {
     );
     await this.#append(principal, events);
     return this.get(principal, roomId);
+  }
+
+  /** The room's creator or an admin removes `userId` from a public or private room. */
+  async removeMember(principal: Principal, roomId: string, userId: string): Promise<void> {
+    const [room, actorIsMember, userIsMember] = await Promise.all([
+      this.ctx.db.selectFrom('rooms').select(['kind', 'created_by']).where('id', '=', roomId).executeTakeFirst(),
+      this.#isMember(roomId, principal.user.id),
+      this.#isMember(roomId, userId),
+    ]);
+    const events = decideRemoveMember(
+      { roomId, userId },
+      {
+        room,
+        actorIsMember,
+        actorIsCreator: room?.created_by === principal.user.id,
+        actorIsAdmin: principal.user.isAdmin,
+        userIsMember,
+      },
+    );
+    await this.#append(principal, events);
   }
 
   /** The DM room with `username`, created on first use; the same pair always gets the same room. */
