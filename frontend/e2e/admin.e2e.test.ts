@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, launchBrowser, newContext, openRoom, register, roomIdOf, sendMessage, serverBodies } from './harness/browser';
@@ -53,6 +54,41 @@ describe('the admin page: the event log in the browser', () => {
     await row.getByRole('link').click();
     await admin.waitForURL(new RegExp(`/r/${room}\\?at=\\d+`));
     await admin.getByRole('textbox', { name: /^Message #?general/ }).waitFor();
+    await admin.goBack();
+    await admin.getByRole('heading', { name: 'Administration' }).waitFor();
+  });
+
+  it('opens an older message at its position: scrolled into view in a long room, and marked', async () => {
+    const { csrfToken } = (await (await bob.request.get('/api/me')).json()) as { csrfToken: string };
+    const post = async (body: string) => {
+      const response = await bob.request.post(`/api/rooms/${room}/messages`, { headers: { 'x-csrf-token': csrfToken }, data: { id: randomUUID(), body } });
+      expect(response.status()).toBe(201);
+    };
+    await post('the moment in question');
+    for (let i = 0; i < 120; i++) await post(`later chatter ${i}`);
+
+    await admin.getByLabel('Type').fill('message.sent');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    const row = rows(admin).filter({ hasText: 'the moment in question' });
+    await row.waitFor();
+    await row.getByRole('link').click();
+    await admin.waitForURL(new RegExp(`/r/${room}\\?at=\\d+`));
+
+    const marked = admin.locator('[role="log"] [aria-current="true"]');
+    await marked.waitFor();
+    expect(await marked.innerText()).toContain('the moment in question');
+    const view = await marked.evaluate((el) => {
+      const log = el.closest('[role="log"]')!;
+      const box = el.getBoundingClientRect();
+      const frame = log.getBoundingClientRect();
+      return {
+        inside: box.top >= frame.top && box.bottom <= frame.bottom,
+        scrolls: log.scrollHeight > log.clientHeight * 3,
+        // The room is shown at that moment, not at its end.
+        farFromEnd: log.scrollHeight - log.scrollTop - log.clientHeight > log.clientHeight,
+      };
+    });
+    expect(view).toEqual({ inside: true, scrolls: true, farFromEnd: true });
     await admin.goBack();
     await admin.getByRole('heading', { name: 'Administration' }).waitFor();
   });

@@ -94,3 +94,19 @@ export function timelineRows(messages: MessageRow[], queued: OutboxRow[], me: st
   }
   return rows;
 }
+
+/**
+ * The row to show for log `position`: the delivered message at that position
+ * or the nearest one before it (the room "at that moment"); the first message
+ * when all of them came later; -1 when there is no message.
+ */
+export function rowIndexAt(rows: readonly TimelineRow[], position: number): number {
+  let found = -1;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.kind !== 'message' || row.message.delivery) continue;
+    if (row.message.position > position) return found >= 0 ? found : i;
+    found = i;
+  }
+  return found;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRow, OutboxRow } from '../db/replica';
-import { timelineRows } from './rows';
+import { rowIndexAt, timelineRows } from './rows';
 
 const message = (id: string, position: number, at: string, authorId = 'bob'): MessageRow => ({
   id,
@@ -72,5 +72,37 @@ describe('timelineRows', () => {
       ['b', 'b', false, [{ emoji: '🎉', users: ['me'] }], 'pending'],
       ['c', null, true, [], 'pending'],
     ]);
+  });
+});
+
+describe('rowIndexAt', () => {
+  const rows = timelineRows(
+    [message('a', 10, '2026-03-09T09:00:00'), message('b', 20, '2026-03-10T09:00:00'), message('c', 30, '2026-03-10T09:02:00')],
+    [queued('q')],
+    'me',
+    now,
+  );
+  const keyAt = (position: number) => rows[rowIndexAt(rows, position)]?.key;
+
+  it('finds the message at a position', () => {
+    expect(keyAt(20)).toBe('b');
+  });
+
+  it('falls back to the nearest message before the position', () => {
+    expect(keyAt(25)).toBe('b');
+    expect(keyAt(1_000)).toBe('c');
+  });
+
+  it('shows the first message for a position before all of them', () => {
+    expect(keyAt(3)).toBe('a');
+  });
+
+  it('never picks a day separator or a message still in the outbox', () => {
+    expect(rows.map((r) => r.key)).toContain('q');
+    expect(keyAt(Number.MAX_SAFE_INTEGER)).toBe('c');
+  });
+
+  it('answers -1 for a room without messages', () => {
+    expect(rowIndexAt(timelineRows([], [queued('q')], 'me', now), 5)).toBe(-1);
   });
 });
