@@ -5,7 +5,7 @@ import { startTestServer, TestClient, type TestServer } from '../../test/test-ap
 import { sampleImages } from '../../test/upload-samples';
 import type { TestSocket } from '../../test/ws-client';
 
-const messageIdOf = (frame: { data?: unknown }) => (frame.data as { messageId?: string } | undefined)?.messageId;
+const messageIdOf = (frame: Record<string, unknown>) => (frame.data as { messageId?: string } | undefined)?.messageId;
 
 /** Posts `message` and waits until `socket` has it. */
 async function sendAndSee(author: TestClient, room: string, socket: TestSocket, body: string): Promise<string> {

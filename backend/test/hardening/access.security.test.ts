@@ -160,26 +160,29 @@ describe('object-level access: a non-member and a private room or a DM', () => {
     });
   });
 
-  it('stops live delivery to a member who left, from the next event on', async () => {
-    const carol = await new TestClient(server.url).signUp('carol');
-    await alice.post(`/api/rooms/${privateRoom}/members`, { username: 'carol' });
-    const socket = await carol.socket();
+  it.each([
+    ['left', 'carol', (member: TestClient, room: string) => member.post(`/api/rooms/${room}/leave`)],
+    ['was removed', 'dave', (member: TestClient, room: string) => alice.request('DELETE', `/api/rooms/${room}/members/${member.user!.id}`)],
+  ] as const)('stops live delivery to a member who %s, from the next event on', async (how, name, goOut) => {
+    const member = await new TestClient(server.url).signUp(name);
+    await alice.post(`/api/rooms/${privateRoom}/members`, { username: name });
+    const socket = await member.socket();
     await socket.hello(0);
     const before = randomUUID();
-    await alice.post(`/api/rooms/${privateRoom}/messages`, { id: before, body: 'while carol is in' });
+    await alice.post(`/api/rooms/${privateRoom}/messages`, { id: before, body: `while ${name} is in` });
     await socket.waitFor((f) => f.type === 'event' && (f.data as { messageId?: string }).messageId === before);
-    expect((await carol.post(`/api/rooms/${privateRoom}/leave`)).status).toBe(204);
+    expect((await goOut(member, privateRoom)).status).toBe(204);
     const after = randomUUID();
-    await alice.post(`/api/rooms/${privateRoom}/messages`, { id: after, body: `${secrets.private} after carol left` });
+    await alice.post(`/api/rooms/${privateRoom}/messages`, { id: after, body: `${secrets.private} after ${name} ${how}` });
     const marker = randomUUID();
-    const general = (await carol.get('/api/rooms')).json.rooms[0].id;
+    const general = (await member.get('/api/rooms')).json.rooms[0].id;
     await alice.post(`/api/rooms/${general}/messages`, { id: marker, body: 'public' });
     await socket.waitFor((f) => f.type === 'event' && (f.data as { messageId?: string }).messageId === marker);
-    await attack('live delivery after leaving', () => {
+    await attack(`live delivery after a member ${how}`, () => {
       expect(socket.frames.some((f) => (f.data as { messageId?: string } | undefined)?.messageId === after)).toBe(false);
     });
-    await attack('REST history after leaving', async () => {
-      expect((await carol.get(`/api/rooms/${privateRoom}/messages`)).status).toBe(404);
+    await attack(`REST history after a member ${how}`, async () => {
+      expect((await member.get(`/api/rooms/${privateRoom}/messages`)).status).toBe(404);
     });
     socket.close();
   });
