@@ -13,6 +13,7 @@ export const roomEventSchemas = {
     roomId: z.uuid(),
     userId: z.uuid(),
   }),
+  /** `userId` left; when the room's creator or an admin removed them, the event's actor is that person. */
   'room.left': z.object({
     roomId: z.uuid(),
     userId: z.uuid(),
