@@ -29,6 +29,26 @@ describe('the admin page: the event log in the browser', () => {
   });
 
   const rows = (page: Page) => page.getByRole('table').locator('tbody tr');
+  let momentLink = '';
+
+  /** The timeline marks the message with `text` and shows it within its scrolled view, far from the room's end. */
+  async function expectShownAt(page: Page, text: string): Promise<void> {
+    const marked = page.locator('[role="log"] [aria-current="true"]');
+    await marked.waitFor();
+    expect(await marked.innerText()).toContain(text);
+    const view = await marked.evaluate((el) => {
+      const log = el.closest('[role="log"]')!;
+      const box = el.getBoundingClientRect();
+      const frame = log.getBoundingClientRect();
+      return {
+        inside: box.top >= frame.top && box.bottom <= frame.bottom,
+        scrolls: log.scrollHeight > log.clientHeight * 3,
+        // The room is shown at that moment, not at its end.
+        farFromEnd: log.scrollHeight - log.scrollTop - log.clientHeight > log.clientHeight,
+      };
+    });
+    expect(view).toEqual({ inside: true, scrolls: true, farFromEnd: true });
+  }
 
   it('is not offered to people who are not admins', async () => {
     expect(await bob.getByRole('link', { name: 'Administration' }).count()).toBe(0);
@@ -69,28 +89,21 @@ describe('the admin page: the event log in the browser', () => {
 
     await admin.getByLabel('Type').fill('message.sent');
     await admin.getByRole('button', { name: 'Search' }).click();
-    const row = rows(admin).filter({ hasText: 'the moment in question' });
-    await row.waitFor();
-    await row.getByRole('link').click();
+    const link = rows(admin).filter({ hasText: 'the moment in question' }).getByRole('link');
+    momentLink = (await link.getAttribute('href'))!;
+    await link.click();
     await admin.waitForURL(new RegExp(`/r/${room}\\?at=\\d+`));
-
-    const marked = admin.locator('[role="log"] [aria-current="true"]');
-    await marked.waitFor();
-    expect(await marked.innerText()).toContain('the moment in question');
-    const view = await marked.evaluate((el) => {
-      const log = el.closest('[role="log"]')!;
-      const box = el.getBoundingClientRect();
-      const frame = log.getBoundingClientRect();
-      return {
-        inside: box.top >= frame.top && box.bottom <= frame.bottom,
-        scrolls: log.scrollHeight > log.clientHeight * 3,
-        // The room is shown at that moment, not at its end.
-        farFromEnd: log.scrollHeight - log.scrollTop - log.clientHeight > log.clientHeight,
-      };
-    });
-    expect(view).toEqual({ inside: true, scrolls: true, farFromEnd: true });
+    await expectShownAt(admin, 'the moment in question');
     await admin.goBack();
     await admin.getByRole('heading', { name: 'Administration' }).waitFor();
+  });
+
+  it('pages older history in to show that moment on a device that holds only the latest messages', async () => {
+    const carol = await (await newContext(browser, server.url)).newPage();
+    await register(carol, 'carol');
+    await carol.goto(momentLink);
+    await expectShownAt(carol, 'the moment in question');
+    await carol.context().close();
   });
 
   it('exports what the filter selects as NDJSON', async () => {
