@@ -131,4 +131,12 @@ describe('the admin page: the event log in the browser', () => {
     expect(texts.some((t) => t.includes('"kind":"verify"'))).toBe(true);
     expect(texts.some((t) => t.includes('"kind":"export"'))).toBe(true);
   });
+
+  it('opens a local search result the same way: at that message', async () => {
+    await admin.goto('/search');
+    await admin.getByRole('searchbox', { name: 'Search text' }).fill('moment in question');
+    await admin.getByRole('link').filter({ hasText: 'the moment in question' }).click();
+    await admin.waitForURL(new RegExp(`/r/${room}\\?at=\\d+`));
+    await expectShownAt(admin, 'the moment in question');
+  });
 });
