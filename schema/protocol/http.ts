@@ -62,6 +62,8 @@ export interface RoomDto {
   kind: 'public' | 'private' | 'dm';
   unread: number;
   lastPosition: number;
+  /** Who created the room (null: the system); in the caller's own rooms (`GET /api/rooms`) only. */
+  createdBy?: string | null;
 }
 
 export interface MessageDto {

@@ -36,6 +36,7 @@ const room = z.object({
   kind: z.enum(['public', 'private', 'dm']),
   unread: z.number().check(z.int(), z.nonnegative()),
   lastPosition: position,
+  createdBy: z.optional(z.nullable(z.string())),
 });
 
 /** `GET /api/rooms`, `GET /api/rooms/public` (with `joined`, `members`). */

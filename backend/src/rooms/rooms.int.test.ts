@@ -18,7 +18,7 @@ describeEachEngine('room and DM routes', (engine) => {
 
   it('puts every new account in the default room (DEFAULT_ROOM)', async () => {
     const res = await bob.get('/api/rooms');
-    expect(res.json.rooms).toEqual([{ id: expect.any(String), name: 'lobby', kind: 'public', unread: 0, lastPosition: expect.any(Number) }]);
+    expect(res.json.rooms).toEqual([{ id: expect.any(String), name: 'lobby', kind: 'public', unread: 0, lastPosition: expect.any(Number), createdBy: null }]);
   });
 
   it('creates a public room that others can find and join', async () => {

@@ -120,7 +120,7 @@ export class RoomsService {
     let query = this.ctx.db
       .selectFrom('memberships as m')
       .innerJoin('rooms as r', 'r.id', 'm.room_id')
-      .select(['r.id', 'r.name', 'r.kind', 'r.last_position'])
+      .select(['r.id', 'r.name', 'r.kind', 'r.last_position', 'r.created_by'])
       .select((eb) =>
         eb
           .selectFrom('messages as msg')
@@ -152,6 +152,7 @@ export class RoomsService {
       kind: r.kind,
       unread: r.unread ?? 0,
       lastPosition: r.last_position,
+      createdBy: r.created_by,
     }));
   }
 
