@@ -41,6 +41,8 @@ export class Keyring {
   readonly #masters = new Map<string, Buffer>();
   readonly #byId = new Map<string, Buffer>();
   readonly #byOwner = new Map<string, DataKey>();
+  /** Lookups in flight, per executor: a page of rows sealed with one key asks the database once, not once a row. */
+  readonly #loading = new WeakMap<Kysely<Database>, Map<string, Promise<Buffer>>>();
 
   /**
    * `masterKey` wraps new data keys; `previousMasterKeys` only unwrap keys
@@ -122,6 +124,18 @@ export class Keyring {
   async keyById(id: string, executor: Kysely<Database> = this.db): Promise<Buffer> {
     const cached = this.#byId.get(id);
     if (cached) return cached;
+    // Keyed by executor: a lookup started inside one transaction must not be
+    // awaited from outside it (PGlite has a single connection).
+    let loading = this.#loading.get(executor);
+    if (!loading) this.#loading.set(executor, (loading = new Map()));
+    const inFlight = loading.get(id);
+    if (inFlight) return inFlight;
+    const lookup = this.#load(id, executor).finally(() => loading.delete(id));
+    loading.set(id, lookup);
+    return lookup;
+  }
+
+  async #load(id: string, executor: Kysely<Database>): Promise<Buffer> {
     const row = await executor.selectFrom('data_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new Error(`unknown data key ${id}`);
     if (!row.wrapped) throw new ErasedKeyError(id);
