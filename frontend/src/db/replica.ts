@@ -9,6 +9,8 @@ export interface RoomRow {
   lastPosition: number;
   /** Highest position this user has read in the room. */
   readPosition: number;
+  /** Who created the room (null: the system); the creator may remove members. */
+  createdBy?: string | null;
 }
 
 export interface ReactionRow {

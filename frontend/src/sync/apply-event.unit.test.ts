@@ -80,6 +80,13 @@ describe('applyEvent', () => {
     expect(await db.members.count()).toBe(0);
   });
 
+  it("drops the room and its contents when someone else removed me from it (a room.left about me, by them)", async () => {
+    await applyEvent(db, sent(2, 'm1'), ME);
+    expect(await applyEvent(db, event(3, 'room.left', BOB, { roomId: ROOM, userId: ME }), ME)).toEqual({ refreshRooms: true });
+    expect(await db.rooms.count()).toBe(0);
+    expect(await db.messages.count()).toBe(0);
+  });
+
   it('passes over event types it does not know, but still moves past them', async () => {
     expect(await applyEvent(db, event(9, 'something.new', BOB, {}), ME)).toEqual({});
     expect(await db.lastPosition()).toBe(9);

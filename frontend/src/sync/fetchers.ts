@@ -24,6 +24,7 @@ export async function refreshRooms(db: Replica): Promise<z.infer<typeof roomsRes
         unread: room.unread,
         lastPosition: Math.max(room.lastPosition, mine?.lastPosition ?? 0),
         readPosition: mine?.readPosition ?? (room.unread === 0 ? room.lastPosition : 0),
+        createdBy: room.createdBy ?? null,
       });
     }
     for (const gone of known.keys()) await forgetRoom(db, gone);
