@@ -77,6 +77,13 @@ describe('two people chatting in real time', () => {
     await bob.getByRole('link', { name: 'design', exact: true }).waitFor();
   });
 
+  it("removes bob from design (its creator's Remove button): his sidebar drops the room at once", async () => {
+    alice.once('dialog', (dialog) => void dialog.accept());
+    await alice.getByRole('button', { name: 'Remove bob' }).click();
+    await expect.poll(() => memberEntry(alice, 'bob').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => bob.getByRole('link', { name: /^design/ }).count(), { timeout: 20_000 }).toBe(0);
+  });
+
   it('opens a direct message by username and finds public rooms to join', async () => {
     await bob.getByRole('button', { name: 'New direct message' }).click();
     await bob.getByLabel('Username').fill('alice');
