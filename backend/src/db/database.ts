@@ -22,6 +22,9 @@ export type DatabaseTarget =
   | { readonly engine: 'postgres'; readonly url: string; readonly maxConnections?: number }
   | { readonly engine: 'pglite'; /** A directory, or `undefined` for an in-memory database. */ readonly dataDir?: string };
 
+/** How long acquiring a Postgres connection may take before the request fails as unavailable. */
+const CONNECT_TIMEOUT_MS = 2000;
+
 /**
  * Opens the database. Positions are `bigint` in SQL but read as JS numbers
  * (exact up to 2^53) and `bytea` as `Buffer` on both engines.
@@ -31,6 +34,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.maxConnections ?? 10,
+      // Without a bound, a connect to a server that is shutting down or gone can
+      // wait forever, and a send would hang instead of being refused as
+      // `unavailable` (retryable) while the database is away.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

@@ -5,7 +5,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return (
     (typeof code === 'string' && (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) || /^(08|57P)/.test(code))) ||
-    (error instanceof Error && /Connection terminated|connect ECONNREFUSED|PGlite is closed|is not queryable/i.test(error.message))
+    (error instanceof Error && /Connection terminated|connect ECONNREFUSED|PGlite is closed|is not queryable|timeout exceeded when trying to connect/i.test(error.message))
   );
 }
 

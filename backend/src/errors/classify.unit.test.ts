@@ -10,6 +10,9 @@ describe('toAppError: the database going away is retryable', () => {
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
     // A pooled client whose connection broke inside a transaction refuses the transaction's next query so.
     ['a broken client inside a transaction', new Error('Client has encountered a connection error and is not queryable')],
+    // pg-pool gives up after connectionTimeoutMillis (server gone, or every connection busy).
+    ['a connection that could not be had in time', new Error('timeout exceeded when trying to connect')],
+    ['a connect attempt that timed out', new Error('Connection terminated due to connection timeout')],
   ])('%s → unavailable', (_, error) => {
     expect(toAppError(error)).toBeInstanceOf(UnavailableError);
   });

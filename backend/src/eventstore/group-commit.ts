@@ -6,7 +6,10 @@ export type Outcome<Res> = { readonly ok: true; readonly value: Res } | { readon
  * that N waiting writers share one commit (one fsync) instead of paying N.
  * While a batch commits, new requests queue; the next batch takes them all.
  * If a whole batch fails (an unexpected SQL error), each request is retried
- * alone so one bad request cannot fail its neighbours.
+ * alone so one bad request cannot fail its neighbours, unless `isolates`
+ * says the failure is not any one request's doing (the database is away):
+ * then the whole batch fails at once, and retrying one by one would only
+ * hold every later request behind doomed attempts.
  */
 export class GroupCommitter<Req, Res> {
   readonly #queue: { request: Req; resolve: (value: Res) => void; reject: (error: unknown) => void }[] = [];
@@ -18,6 +21,7 @@ export class GroupCommitter<Req, Res> {
   constructor(
     private readonly writeBatch: (requests: readonly Req[]) => Promise<Outcome<Res>[]>,
     private readonly maxBatch: number,
+    private readonly isolates: (error: unknown) => boolean = () => true,
   ) {}
 
   submit(request: Req): Promise<Res> {
@@ -57,7 +61,7 @@ export class GroupCommitter<Req, Res> {
       this.batches++;
       return outcomes;
     } catch (error) {
-      if (requests.length === 1) return [{ ok: false, error }];
+      if (requests.length === 1 || !this.isolates(error)) return requests.map(() => ({ ok: false, error }));
       const outcomes: Outcome<Res>[] = [];
       for (const request of requests) outcomes.push(...(await this.#write([request])));
       return outcomes;

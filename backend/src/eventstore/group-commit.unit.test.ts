@@ -111,6 +111,17 @@ describe('GroupCommitter', () => {
     expect(committer.batches).toBe(2);
   });
 
+  it('fails a whole batch at once when the failure is no request\'s doing (nothing retried alone)', async () => {
+    const writer = fakeWriter({ poison: [2] });
+    const committer = new GroupCommitter(writer.writeBatch, 100, () => false);
+    const settled = await within(Promise.allSettled([committer.submit(1), committer.submit(2), committer.submit(3)]));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(settled[0]).toMatchObject({ reason: new Error('poisoned batch 1,2,3') });
+    expect(writer.batches).toEqual([[1, 2, 3]]);
+    // The committer keeps working afterwards.
+    expect(await within(committer.submit(4))).toBe(40);
+  });
+
   it('rejects a lone request whose write throws, without retrying it', async () => {
     const writer = fakeWriter({ poison: [7] });
     const committer = new GroupCommitter(writer.writeBatch, 100);

@@ -2,7 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { open, seal } from '../crypto/aead';
 import { ErasedKeyError, type Keyring } from '../crypto/keyring';
 import type { Database, EventMetadata, EventRow, NewEventRow } from '../db/types';
-import { ConflictError } from '../errors/errors';
+import { toAppError } from '../errors/classify';
+import { ConflictError, UnavailableError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
 import { GroupCommitter, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH } from './hash-chain';
@@ -93,7 +94,11 @@ export class EventStore {
     private readonly projector: Projector,
     private readonly redactions?: RedactionSource,
   ) {
-    this.#committer = new GroupCommitter((requests) => this.#writeBatch(requests), MAX_BATCH_REQUESTS);
+    this.#committer = new GroupCommitter(
+      (requests) => this.#writeBatch(requests),
+      MAX_BATCH_REQUESTS,
+      (error) => !(toAppError(error) instanceof UnavailableError),
+    );
   }
 
   /**

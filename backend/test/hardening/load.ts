@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RETRYABLE = new Set(['unavailable', 'rate_limited', 'internal_error']);
 
 /** One WebSocket connection that answers requests by command id. */
-class Link {
+export class Link {
   readonly #pending = new Map<string, { resolve: (f: Frame) => void; reject: (e: Error) => void }>();
   onFrame: (frame: Frame) => void = () => {};
 
