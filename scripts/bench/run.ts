@@ -4,7 +4,10 @@
  * and the load generator to core 1, then writes
  * scripts/bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg.
  *
- *   tsx scripts/bench/run.ts [--full] [--only=network,memory,...] [--targets=uws,chatterlink] [--no-build] [--report-only]
+ *   tsx scripts/bench/run.ts [--full] [--only=network,memory,...] [--targets=uws,chatterlink] [--no-build] [--report-only] [--out=DIR]
+ *
+ * `--out=DIR` writes latest.json, benchmarks.md and benchmarks.svg into DIR
+ * instead (a partial run while working on one metric, not the published one).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,9 @@ import { startPeer } from './targets/peers';
 import type { Target, TargetName } from './targets/target';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const OUT = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+const RESULTS_DIR = OUT ?? fileURLToPath(new URL('./results/', import.meta.url));
+const DOCS_DIR = OUT ?? join(ROOT, 'docs');
 const LATEST = join(RESULTS_DIR, 'latest.json');
 const SERVER_CORE = 0;
 const LOADGEN_CORE = 1;
@@ -203,17 +208,17 @@ async function main(): Promise<void> {
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
-  log('wrote scripts/bench/results/latest.json');
+  log(`wrote ${LATEST}`);
   writeReport(results);
 }
 
 /** docs/benchmarks.md and docs/benchmarks.svg from a run's results; prints the targets table. */
 function writeReport(results: BenchResults): void {
   const markdown = renderMarkdown(results, results.profile === 'full' ? FULL : QUICK);
-  writeFileSync(join(ROOT, 'docs/benchmarks.md'), markdown);
-  writeFileSync(join(ROOT, 'docs/benchmarks.svg'), renderChart(results));
+  writeFileSync(join(DOCS_DIR, 'benchmarks.md'), markdown);
+  writeFileSync(join(DOCS_DIR, 'benchmarks.svg'), renderChart(results));
   console.log(`\n${markdown.slice(markdown.indexOf('## Targets'), markdown.indexOf('## Machine'))}`);
-  log('wrote docs/benchmarks.md and docs/benchmarks.svg');
+  log(`wrote ${join(DOCS_DIR, 'benchmarks.md')} and benchmarks.svg`);
 }
 
 // Ctrl-C: exit through process.exit so that every child (servers, load generator) is killed.
