@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 STAMP := node_modules/.install-stamp
-PACKAGE_FILES := package.json package-lock.json schema/package.json backend/package.json frontend/package.json
+PACKAGE_FILES := package.json package-lock.json schema/package.json backend/package.json backend/native/aead/package.json frontend/package.json
+AEAD_DIR := backend/native/aead
+AEAD_ADDON := $(AEAD_DIR)/build/Release/aead.node
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest --config backend/vitest.config.ts
 
@@ -18,7 +20,12 @@ $(STAMP): $(PACKAGE_FILES)
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(STAMP) ## Install dependencies when package files changed
+# The AES-256-GCM addon, compiled offline against this node's own headers (needs python3, make, cc).
+# Built here rather than by npm's install scripts, which npm's allowScripts policy may skip.
+$(AEAD_ADDON): $(AEAD_DIR)/aead.c $(AEAD_DIR)/binding.gyp $(AEAD_DIR)/build.mjs
+	npm run build -w @chatterlink/aead-native
+
+install: $(STAMP) $(AEAD_ADDON) ## Install dependencies when package files changed; build the native addon
 
 build: install ## Build the server bundle and the web app
 	npm run build

@@ -32,11 +32,23 @@ export interface ReplayResult {
   readonly generateSeconds: number;
 }
 
+/** Metric 8: operations per second on one core, each the median of interleaved rounds. */
 export interface CryptoResult {
   readonly payloadBytes: number;
+  /** ChatterLink's seal (AES-256-GCM through the native addon). */
   readonly aesGcmPerSecond: number;
+  /** ChatterLink's open (what replay and reads use). */
+  readonly aesGcmOpenPerSecond: number;
+  /** The same format through node:crypto's per-call API (before the addon). */
+  readonly nodeCryptoSealPerSecond: number;
+  readonly nodeCryptoOpenPerSecond: number;
+  /** Fernet-style token (AES-128-CBC + HMAC-SHA256), the prototype's scheme. */
   readonly fernetPerSecond: number;
+  readonly fernetOpenPerSecond: number;
+  /** Seal over Fernet-style seal. */
   readonly ratio: number;
+  /** Open over Fernet-style open. */
+  readonly openRatio: number;
 }
 
 /** Everything one run measured, as written to scripts/bench/results/latest.json. */

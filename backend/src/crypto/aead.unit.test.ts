@@ -1,6 +1,11 @@
+import * as native from '@chatterlink/aead-native';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { DecryptionError, open, seal, type Sealed } from './aead';
+import { openWithNodeCrypto, sealWithNodeCrypto } from './aead-reference';
 
 const key = randomBytes(32);
 const plaintext = Buffer.from('the quick brown fox jumps over the lazy dog', 'utf8');
@@ -65,6 +70,118 @@ describe('open refuses tampering', () => {
   });
 
   it('leaves the original sealed value openable', () => {
+    expect(open(key, sealed, aad).equals(plaintext)).toBe(true);
+  });
+});
+
+describe('the native addon and node:crypto agree on the format', () => {
+  const sizes = [0, 1, 15, 16, 17, 200, 4096, 70_000];
+  const aads = [Buffer.alloc(0), aad, randomBytes(1000)];
+
+  it.each(sizes)('node:crypto opens what the addon sealed (%i bytes)', (size) => {
+    for (const associatedData of aads) {
+      const message = randomBytes(size);
+      expect(openWithNodeCrypto(key, seal(key, message, associatedData), associatedData).equals(message)).toBe(true);
+    }
+  });
+
+  it.each(sizes)('the addon opens what node:crypto sealed (%i bytes)', (size) => {
+    for (const associatedData of aads) {
+      const message = randomBytes(size);
+      expect(open(key, sealWithNodeCrypto(key, message, associatedData), associatedData).equals(message)).toBe(true);
+    }
+  });
+
+  it('refuses a node:crypto ciphertext under altered associated data', () => {
+    const sealed = sealWithNodeCrypto(key, plaintext, aad);
+    expect(() => open(key, sealed, Buffer.from('room-2/42'))).toThrow(DecryptionError);
+  });
+
+  it('reads inputs that are views into larger buffers', () => {
+    const backing = randomBytes(400);
+    const keyView = backing.subarray(7, 39);
+    const messageView = backing.subarray(101, 301);
+    const aadView = backing.subarray(333, 350);
+    const sealed = seal(keyView, messageView, aadView);
+    expect(openWithNodeCrypto(Buffer.from(keyView), sealed, Buffer.from(aadView)).equals(messageView)).toBe(true);
+  });
+});
+
+describe('nonces and cached key schedules', () => {
+  it('never repeats a nonce across many seals (several refills of the nonce pool)', () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 5000; i++) nonces.add(seal(key, plaintext, aad).nonce.toString('hex'));
+    expect(nonces.size).toBe(5000);
+  });
+
+  it('seals under whichever key is passed when keys alternate', () => {
+    const other = randomBytes(32);
+    const sealedA = seal(key, plaintext, aad);
+    const sealedB = seal(other, plaintext, aad);
+    const sealedA2 = seal(key, plaintext, aad);
+    expect(openWithNodeCrypto(key, sealedA, aad).equals(plaintext)).toBe(true);
+    expect(openWithNodeCrypto(other, sealedB, aad).equals(plaintext)).toBe(true);
+    expect(openWithNodeCrypto(key, sealedA2, aad).equals(plaintext)).toBe(true);
+    expect(() => open(key, sealedB, aad)).toThrow(DecryptionError);
+    expect(open(other, sealedB, aad).equals(plaintext)).toBe(true);
+  });
+
+  it('compares keys by value: the same Buffer changed in place seals under its new bytes', () => {
+    const mutable = Buffer.from(key);
+    const before = seal(mutable, plaintext, aad);
+    mutable.fill(0x42);
+    const after = seal(mutable, plaintext, aad);
+    expect(openWithNodeCrypto(key, before, aad).equals(plaintext)).toBe(true);
+    expect(openWithNodeCrypto(Buffer.alloc(32, 0x42), after, aad).equals(plaintext)).toBe(true);
+    expect(() => open(key, after, aad)).toThrow(DecryptionError);
+  });
+});
+
+describe('bad arguments throw JavaScript errors', () => {
+  it('rejects a key of the wrong length when sealing', () => {
+    expect(() => seal(randomBytes(16), plaintext, aad)).toThrow(RangeError);
+    expect(() => seal(Buffer.alloc(0), plaintext, aad)).toThrow(RangeError);
+  });
+
+  it('answers DecryptionError for a key of the wrong length when opening', () => {
+    const sealed = seal(key, plaintext, aad);
+    expect(() => open(randomBytes(31), sealed, aad)).toThrow(DecryptionError);
+  });
+
+  it('rejects non-byte arguments and wrong output sizes in the addon itself', () => {
+    const out = Buffer.alloc(plaintext.length + 28);
+    expect(() => native.seal('key' as unknown as Buffer, plaintext, aad, out)).toThrow(TypeError);
+    expect(() => native.seal(key, plaintext, aad, Buffer.alloc(10))).toThrow(RangeError);
+    expect(() => (native.seal as (...args: unknown[]) => void)(key, plaintext)).toThrow(TypeError);
+    expect(() => native.seal(key, plaintext, new Uint16Array(4) as unknown as Buffer, out)).toThrow(TypeError);
+    const sealed = seal(key, plaintext, aad);
+    expect(() => native.open(key, sealed.nonce.subarray(0, 8), sealed.ciphertext, aad, Buffer.alloc(plaintext.length))).toThrow(RangeError);
+    expect(() => native.open(key, sealed.nonce, sealed.ciphertext, aad, Buffer.alloc(1))).toThrow(RangeError);
+  });
+
+  it('zeroes the output when a ciphertext does not authenticate', () => {
+    const sealed = seal(key, plaintext, aad);
+    const out = Buffer.alloc(plaintext.length, 0xff);
+    expect(native.open(key, sealed.nonce, flipBit(sealed.ciphertext, 3), aad, out)).toBe(false);
+    expect(out.every((byte) => byte === 0)).toBe(true);
+  });
+});
+
+describe('worker threads', () => {
+  it('seals in a worker with its own addon instance', async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { seal } = require(workerData.addon);
+      const out = Buffer.alloc(workerData.plaintext.length + 28);
+      seal(workerData.key, workerData.plaintext, workerData.aad, out);
+      parentPort.postMessage(out);`;
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { addon: createRequire(import.meta.url).resolve('@chatterlink/aead-native'), key, plaintext, aad },
+    });
+    const [out] = (await once(worker, 'message')) as [Uint8Array];
+    await worker.terminate();
+    const sealed = { nonce: Buffer.from(out.subarray(0, 12)), ciphertext: Buffer.from(out.subarray(12)) };
     expect(open(key, sealed, aad).equals(plaintext)).toBe(true);
   });
 });
