@@ -10,8 +10,12 @@ export type Reply = Extract<ServerFrame, { type: 'ack' } | { type: 'error' }>;
 export interface ConnectionHooks {
   /** The `since` of the next `hello`: the replica's last applied position. */
   since(): Promise<number>;
-  /** A durable event, in position order; the next one waits for this promise. */
-  onEvent(frame: EventFrame): Promise<void>;
+  /**
+   * Durable events, in position order, to apply together (one transaction);
+   * the next batch waits for this promise. A rejection drops the socket: the
+   * next `hello` resumes from what was stored.
+   */
+  onEvents(frames: EventFrame[]): Promise<void>;
   /** Catch-up is complete (after every earlier event was handled). */
   onReady(position: number): Promise<void>;
   onTyping(frame: EventFrame): void;
@@ -24,6 +28,14 @@ export interface ConnectionHooks {
 
 const PING_EVERY_MS = 20_000;
 const PONG_TIMEOUT_MS = 8_000;
+/** The most events handed on at once: bounds the memory and the time of one batch. */
+export const MAX_BATCH = 2000;
+
+/** Events not yet handed on; they take in later events until their turn comes. */
+interface PendingBatch {
+  readonly frames: EventFrame[];
+  queued: boolean;
+}
 
 /**
  * The WebSocket to `/ws`: says `hello` with the last seen position, validates
@@ -38,6 +50,9 @@ export class Connection {
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
+  #batch: PendingBatch | undefined;
+  /** `ready` arrived on this socket: events are handed on as they come, not held for the rest of the catch-up. */
+  #caughtUp = false;
 
   /** `url` defaults to `/ws` on this page's origin. */
   constructor(
@@ -107,6 +122,7 @@ export class Connection {
     this.#setState('connecting');
     const socket = new WebSocket(this.url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
     this.#socket = socket;
+    this.#caughtUp = false;
     let opened = false;
     socket.onopen = async () => {
       opened = true;
@@ -118,7 +134,7 @@ export class Connection {
         socket.close(); // could not tell where to resume: try again later
       }
     };
-    socket.onmessage = (message) => this.#receive(message.data);
+    socket.onmessage = (message) => this.#receive(socket, message.data);
     socket.onclose = (close) => {
       if (this.#socket !== socket) return;
       this.#drop();
@@ -142,6 +158,7 @@ export class Connection {
     clearTimeout(this.#pongTimer);
     const socket = this.#socket;
     this.#socket = undefined;
+    this.#batch = undefined; // what it did not apply, the next hello fetches again
     if (socket && socket.readyState <= WebSocket.OPEN) socket.close();
   }
 
@@ -153,7 +170,8 @@ export class Connection {
     }, PING_EVERY_MS);
   }
 
-  #receive(data: unknown): void {
+  #receive(socket: WebSocket, data: unknown): void {
+    if (socket !== this.#socket) return; // dropped: the next hello fetches what it still had to say
     let frame: ServerFrame;
     try {
       frame = parseServerFrame(JSON.parse(String(data)));
@@ -163,10 +181,13 @@ export class Connection {
     switch (frame.type) {
       case 'event':
         if (frame.event === 'user.typing') this.hooks.onTyping(frame);
-        else this.#enqueue(() => this.hooks.onEvent(frame));
+        else this.#collect(socket, frame);
         break;
       case 'ready':
+        this.#caughtUp = true;
+        this.#closeBatch(socket);
         this.#enqueue(async () => {
+          if (socket !== this.#socket) return; // dropped meanwhile: the next hello catches up again
           await this.hooks.onReady(frame.position);
           this.#attempt = 0;
           this.#setState('live');
@@ -180,9 +201,50 @@ export class Connection {
         break;
       case 'ack':
       case 'error':
+        this.#closeBatch(socket);
         this.#enqueue(async () => this.hooks.onReply(frame));
         break;
     }
+  }
+
+  /**
+   * Gathers events into batches: a catch-up is held until `ready` (or a full
+   * batch), so it lands in a few transactions and the UI redraws a few times,
+   * not once per event; a live event goes at once, and those arriving while
+   * it is applied gather into the next batch.
+   */
+  #collect(socket: WebSocket, frame: EventFrame): void {
+    if (this.#batch && this.#batch.frames.length >= MAX_BATCH) this.#closeBatch(socket);
+    this.#batch ??= { frames: [], queued: false };
+    this.#batch.frames.push(frame);
+    if (this.#caughtUp) this.#queueBatch(socket);
+  }
+
+  /** Puts the pending batch in line; until its turn comes, later events still join it. */
+  #queueBatch(socket: WebSocket): void {
+    const batch = this.#batch;
+    if (!batch || batch.queued) return;
+    batch.queued = true;
+    this.#enqueue(async () => {
+      if (this.#batch === batch) this.#batch = undefined;
+      if (socket !== this.#socket) return; // dropped: the next hello fetches these again
+      try {
+        await this.hooks.onEvents(batch.frames);
+      } catch (error) {
+        // Later events must not be stored past these: reconnect and resume from what was stored.
+        console.error('ChatterLink: applying events failed', error);
+        if (socket !== this.#socket) return;
+        this.#drop();
+        this.#setState('offline');
+        this.#retryLater();
+      }
+    });
+  }
+
+  /** Queues the pending batch ahead of a frame that must be handled after it. */
+  #closeBatch(socket: WebSocket): void {
+    this.#queueBatch(socket);
+    this.#batch = undefined;
   }
 
   #enqueue(task: () => Promise<void>): void {

@@ -1,5 +1,6 @@
 import type { EventFrame } from '@chatterlink/schema/protocol';
 import type { MessageRow, Replica } from '../db/replica';
+import { ReplicaBatch } from './replica-batch';
 
 /** What the caller should fetch after an event the replica cannot complete by itself. */
 export interface FollowUp {
@@ -7,26 +8,36 @@ export interface FollowUp {
   refreshMembers?: string;
 }
 
-/** Applies one event to the replica (inside the caller's transaction) and says what to fetch next. */
-export type EventHandler = (db: Replica, frame: EventFrame, me: string) => Promise<FollowUp | void>;
+/** What to fetch after a batch of events: the room list, and the members of these rooms. */
+export interface BatchFollowUp {
+  refreshRooms: boolean;
+  refreshMembers: string[];
+}
+
+/**
+ * Applies one event to the batch (inside its transaction) and says what to
+ * fetch next. Synchronous when it only touches rows the batch loaded; an
+ * asynchronous one must await only Dexie requests (see `ReplicaBatch`).
+ */
+export type EventHandler = (batch: ReplicaBatch, frame: EventFrame, me: string) => FollowUp | void | Promise<FollowUp | void>;
 
 const str = (data: Record<string, unknown>, key: string): string => {
   const value = data[key];
   return typeof value === 'string' ? value : '';
 };
 
-async function updateMessage(db: Replica, id: string, change: (m: MessageRow) => void): Promise<void> {
-  const message = await db.messages.get(id);
+function updateMessage(batch: ReplicaBatch, id: string, change: (m: MessageRow) => void): void {
+  const message = batch.message(id);
   if (!message) return; // older than the fetched history: the next page brings its current state
   change(message);
-  await db.messages.put(message);
+  batch.putMessage(message);
 }
 
 const handlers: Record<string, EventHandler> = {
-  async 'message.sent'(db, f, me) {
+  'message.sent'(batch, f, me) {
     const id = str(f.data, 'messageId');
-    const existing = await db.messages.get(id);
-    await db.messages.put({
+    const existing = batch.itemCreatedAt(id, f.position);
+    batch.putMessage({
       ...existing,
       id,
       roomId: f.room,
@@ -36,55 +47,55 @@ const handlers: Record<string, EventHandler> = {
       at: f.at,
       reactions: existing?.reactions ?? [],
     });
-    return noteNewItem(db, f, me, !existing);
+    return noteNewItem(batch, f, me, !existing);
   },
-  async 'message.edited'(db, f) {
-    await updateMessage(db, str(f.data, 'messageId'), (m) => {
+  'message.edited'(batch, f) {
+    updateMessage(batch, str(f.data, 'messageId'), (m) => {
       m.body = str(f.data, 'body');
       m.editedAt = f.at;
     });
   },
-  async 'message.deleted'(db, f) {
-    await updateMessage(db, str(f.data, 'messageId'), (m) => {
+  'message.deleted'(batch, f) {
+    updateMessage(batch, str(f.data, 'messageId'), (m) => {
       m.body = null;
       m.deleted = true;
     });
   },
-  async 'reaction.added'(db, f) {
+  'reaction.added'(batch, f) {
     const emoji = str(f.data, 'emoji');
     const actor = f.actor ?? '';
-    await updateMessage(db, str(f.data, 'messageId'), (m) => {
+    updateMessage(batch, str(f.data, 'messageId'), (m) => {
       const reaction = m.reactions.find((r) => r.emoji === emoji);
       if (!reaction) m.reactions.push({ emoji, users: [actor] });
       else if (!reaction.users.includes(actor)) reaction.users.push(actor);
     });
   },
-  async 'receipt.read'(db, f, me) {
-    if (f.actor !== me) return;
-    await markRead(db, f.room, Number(f.data.position ?? f.position), me);
+  'receipt.read'(batch, f, me) {
+    if (f.actor === me) return markRead(batch, f.room, Number(f.data.position ?? f.position), me);
   },
-  async 'room.joined'(db, f, me) {
+  async 'room.joined'(batch, f, me) {
     const userId = str(f.data, 'userId');
     if (userId === me) return { refreshRooms: true, refreshMembers: f.room };
-    await db.members.put({ roomId: f.room, userId });
-    if (!(await db.users.get(userId))) return { refreshMembers: f.room };
+    await batch.db.members.put({ roomId: f.room, userId });
+    if (!(await batch.db.users.get(userId))) return { refreshMembers: f.room };
   },
-  async 'room.left'(db, f, me) {
+  async 'room.left'(batch, f, me) {
     const userId = str(f.data, 'userId');
     if (userId === me) {
-      await forgetRoom(db, f.room);
+      batch.forgetRoom(f.room);
+      await forgetRoom(batch.db, f.room);
       return { refreshRooms: true };
     }
-    await db.members.delete([f.room, userId]);
+    await batch.db.members.delete([f.room, userId]);
   },
 };
 
 /** Moves a room's head to a new timeline item (message, upload) and counts it as unread if it is someone else's. */
-export async function noteNewItem(db: Replica, f: EventFrame, me: string, isNew: boolean): Promise<FollowUp | void> {
-  const room = await db.rooms.get(f.room);
+export function noteNewItem(batch: ReplicaBatch, f: EventFrame, me: string, isNew: boolean): FollowUp | void {
+  const room = batch.room(f.room);
   if (!room) return { refreshRooms: true };
   const unread = isNew && f.actor !== me && f.position > room.readPosition ? room.unread + 1 : room.unread;
-  await db.rooms.update(f.room, { lastPosition: Math.max(room.lastPosition, f.position), unread });
+  batch.putRoom({ ...room, lastPosition: Math.max(room.lastPosition, f.position), unread });
 }
 
 /** Lets features (uploads, …) teach the replica new event types. */
@@ -93,15 +104,17 @@ export function registerEventHandler(type: string, handler: EventHandler): void 
 }
 
 /** Moves a room's read position forward and recounts what is left unread locally. */
-export async function markRead(db: Replica, roomId: string, position: number, me: string): Promise<void> {
-  const room = await db.rooms.get(roomId);
+export async function markRead(batch: ReplicaBatch, roomId: string, position: number, me: string): Promise<void> {
+  await batch.load({ rooms: [roomId] });
+  const room = batch.room(roomId);
   if (!room || position <= room.readPosition) return;
-  const unread = await db.messages
+  await batch.flush(); // the count below reads the table
+  const unread = await batch.db.messages
     .where('[roomId+position]')
     .between([roomId, position + 1], [roomId, Infinity])
     .filter((m) => m.authorId !== me && !m.deleted)
     .count();
-  await db.rooms.update(roomId, { readPosition: position, unread });
+  batch.putRoom({ ...room, readPosition: position, unread });
 }
 
 /** Drops a room the user no longer belongs to, with everything cached about it. */
@@ -113,15 +126,53 @@ export async function forgetRoom(db: Replica, roomId: string): Promise<void> {
 }
 
 /**
- * Applies a durable event exactly once: events at or below the replica's last
- * position were applied before (e.g. in another tab) and are skipped.
+ * Runs `work` on a `ReplicaBatch` in one read-write transaction and writes
+ * what it changed: readers (and `liveQuery`) see all of it or none of it.
  */
-export async function applyEvent(db: Replica, frame: EventFrame, me: string): Promise<FollowUp> {
+export function inBatch<T>(db: Replica, work: (batch: ReplicaBatch) => Promise<T>): Promise<T> {
   return db.transaction('rw', [db.rooms, db.messages, db.members, db.users, db.history, db.meta], async () => {
-    const last = await db.lastPosition();
-    if (frame.position <= last) return {};
-    const followUp = (await handlers[frame.event]?.(db, frame, me)) ?? {};
-    await db.meta.put({ key: 'lastPosition', value: frame.position });
+    const batch = new ReplicaBatch(db);
+    const result = await work(batch);
+    await batch.flush();
+    return result;
+  });
+}
+
+/** Ids of messages the events change but do not create: read up front, all at once. */
+function referencedMessages(frames: readonly EventFrame[]): string[] {
+  const created = new Set(frames.filter((f) => f.event === 'message.sent').map((f) => str(f.data, 'messageId')));
+  const referenced = frames.filter((f) => f.event !== 'message.sent').map((f) => str(f.data, 'messageId'));
+  return [...new Set(referenced)].filter((id) => id !== '' && !created.has(id));
+}
+
+/**
+ * Applies durable events, in the order given, in one transaction that also
+ * stores the new `lastPosition`: a batch is applied whole or not at all, so
+ * after a crash the next `hello` fetches it again. Each event is applied
+ * exactly once: one at or below the replica's last position was applied
+ * before (e.g. in another tab, or by an earlier connection) and is skipped.
+ */
+export function applyEvents(db: Replica, frames: readonly EventFrame[], me: string): Promise<BatchFollowUp> {
+  return inBatch(db, async (batch) => {
+    const followUp: BatchFollowUp = { refreshRooms: false, refreshMembers: [] };
+    const fresh: EventFrame[] = [];
+    let last = await db.lastPosition();
+    for (const frame of frames) {
+      if (frame.position <= last) continue;
+      fresh.push(frame);
+      last = frame.position;
+    }
+    if (fresh.length === 0) return followUp;
+    const rooms = [...new Set(fresh.map((f) => f.room))];
+    await batch.load({ rooms, messages: referencedMessages(fresh), items: { from: fresh[0]!.position, to: last } });
+    for (const frame of fresh) {
+      const applied = handlers[frame.event]?.(batch, frame, me);
+      // Only awaited when the handler was asynchronous (`instanceof Promise` fails: Dexie swaps the global inside transactions).
+      const next = applied && 'then' in applied ? await applied : applied;
+      if (next?.refreshRooms) followUp.refreshRooms = true;
+      if (next?.refreshMembers && !followUp.refreshMembers.includes(next.refreshMembers)) followUp.refreshMembers.push(next.refreshMembers);
+    }
+    await db.meta.put({ key: 'lastPosition', value: last });
     return followUp;
   });
 }

@@ -5,7 +5,7 @@ import { Connection, type ConnectionState } from '../api/connection';
 import { api, ApiError, setCsrfToken } from '../api/http';
 import { Replica } from '../db/replica';
 import { Outbox } from '../outbox/outbox';
-import { applyEvent, markRead } from './apply-event';
+import { applyEvents, inBatch, markRead } from './apply-event';
 import { loadOlder, refreshMembers, refreshRooms } from './fetchers';
 import { electLeader } from './leader';
 import { TYPING_SENDS_EVERY_MS, TypingState } from './typing';
@@ -32,11 +32,11 @@ export class ChatClient {
     this.db = new Replica(me.id);
     this.connection = new Connection({
       since: () => this.#since(),
-      onEvent: async (frame) => {
-        if (frame.event === 'message.sent' && frame.actor) this.typing.stopped(frame.room, frame.actor);
-        const next = await applyEvent(this.db, frame, me.id);
+      onEvents: async (frames) => {
+        for (const frame of frames) if (frame.event === 'message.sent' && frame.actor) this.typing.stopped(frame.room, frame.actor);
+        const next = await applyEvents(this.db, frames, me.id);
         if (next.refreshRooms) await this.#quietly(refreshRooms(this.db));
-        if (next.refreshMembers) await this.#quietly(refreshMembers(this.db, next.refreshMembers, this.#presenceNewerThan));
+        for (const roomId of next.refreshMembers) await this.#quietly(refreshMembers(this.db, roomId, this.#presenceNewerThan));
       },
       onReady: async () => {
         await this.#quietly(this.#afterCatchUp());
@@ -105,7 +105,7 @@ export class ChatClient {
     const upTo = position ?? (await this.db.messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]).last())?.position;
     const room = await this.db.rooms.get(roomId);
     if (upTo === undefined || !room || upTo <= room.readPosition) return;
-    await this.db.transaction('rw', [this.db.rooms, this.db.messages], () => markRead(this.db, roomId, upTo, this.me.id));
+    await inBatch(this.db, (batch) => markRead(batch, roomId, upTo, this.me.id));
     this.connection.send({ type: 'read', room: roomId, position: upTo });
   }
 

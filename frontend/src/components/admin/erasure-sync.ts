@@ -6,13 +6,14 @@ import { registerEventHandler } from '../../sync/apply-event';
  * searching) the copies it cached either.
  */
 export function registerErasureSync(): void {
-  registerEventHandler('room.author_erased', async (db, frame) => {
+  registerEventHandler('room.author_erased', async (batch, frame) => {
     const userId = typeof frame.data.userId === 'string' ? frame.data.userId : '';
-    const theirs = await db.messages
+    await batch.flush(); // the query below reads the table
+    const theirs = await batch.db.messages
       .where('[roomId+position]')
       .between([frame.room, -Infinity], [frame.room, Infinity])
       .filter((m) => m.authorId === userId)
       .toArray();
-    await db.messages.bulkPut(theirs.map((m) => ({ ...m, body: null, extra: { erased: true } })));
+    for (const m of theirs) batch.putMessage({ ...m, body: null, extra: { erased: true } });
   });
 }

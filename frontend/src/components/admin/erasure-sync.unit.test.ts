@@ -1,7 +1,7 @@
 import type { EventFrame } from '@chatterlink/schema/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Replica } from '../../db/replica';
-import { applyEvent } from '../../sync/apply-event';
+import { applyEvents } from '../../sync/apply-event';
 import { registerErasureSync } from './erasure-sync';
 
 const ROOM = 'room-1';
@@ -21,9 +21,9 @@ describe('room.author_erased in the replica', () => {
   afterEach(() => db.delete());
 
   it("drops the erased person's cached bodies in that room and keeps everyone else's", async () => {
-    await applyEvent(db, frame(2, 'message.sent', 'alice', { messageId: 'm1', roomId: ROOM, body: 'alice wrote this' }), 'me');
-    await applyEvent(db, frame(3, 'message.sent', 'bob', { messageId: 'm2', roomId: ROOM, body: 'bob wrote this' }), 'me');
-    await applyEvent(db, frame(4, 'room.author_erased', null, { roomId: ROOM, userId: 'alice' }), 'me');
+    await applyEvents(db, [frame(2, 'message.sent', 'alice', { messageId: 'm1', roomId: ROOM, body: 'alice wrote this' })], 'me');
+    await applyEvents(db, [frame(3, 'message.sent', 'bob', { messageId: 'm2', roomId: ROOM, body: 'bob wrote this' })], 'me');
+    await applyEvents(db, [frame(4, 'room.author_erased', null, { roomId: ROOM, userId: 'alice' })], 'me');
     expect(await db.messages.orderBy('position').toArray()).toMatchObject([
       { id: 'm1', body: null, extra: { erased: true } },
       { id: 'm2', body: 'bob wrote this' },

@@ -2,7 +2,7 @@ import type { ClientFrame, EventFrame } from '@chatterlink/schema/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Replica } from '../../db/replica';
 import { couriers, Outbox } from '../../outbox/outbox';
-import { applyEvent } from '../../sync/apply-event';
+import { applyEvents } from '../../sync/apply-event';
 import { timelineRows } from '../../timeline/rows';
 import { registerUploadSync } from './sync';
 import type { Upload } from './upload-request';
@@ -37,7 +37,7 @@ describe('uploads in the replica and the outbox', () => {
   });
 
   it('applies file.uploaded as a timeline item carrying the upload, counted as unread', async () => {
-    await applyEvent(db, uploaded(2), ME);
+    await applyEvents(db, [uploaded(2)], ME);
     expect(await db.messages.get('u1')).toEqual({ id: 'u1', roomId: ROOM, position: 2, authorId: BOB, body: '', at: '2026-01-01T00:00:00.000Z', reactions: [], extra: { upload } });
     expect(await db.rooms.get(ROOM)).toMatchObject({ unread: 1, lastPosition: 2 });
   });
