@@ -18,8 +18,8 @@ import { roomStream } from '../rooms/events';
 import { toEventFrame } from './event-frame';
 import type { FanOut } from './fan-out';
 import type { Metrics } from './metrics';
-import { TokenBucket } from './token-bucket';
-import { topics } from './topics';
+import { takeToken, type TokenBucketState } from './token-bucket';
+import { roomOfTopic, topics } from './topics';
 
 /** Tunables of the gateway; defaults suit a small team's server. */
 export interface GatewayLimits {
@@ -48,17 +48,22 @@ export const DEFAULT_LIMITS: GatewayLimits = {
 /** How long an ended session is remembered for upgrades still in flight. */
 const ENDED_SESSION_MEMORY_MS = 60_000;
 
-/** Per-connection state, kept in uWS's user data. */
-interface Connection {
+/**
+ * Per-connection state, kept in uWS's user data: one flat object per socket
+ * (an idle socket's memory is mostly this and its uWS topics). The rooms a
+ * socket is in are its topics (`ws.getTopics()`), not a copy here.
+ */
+interface Connection extends TokenBucketState {
+  /** Shared by the sockets of one session (see `#shared`). */
   readonly principal: Principal;
-  readonly bucket: TokenBucket;
-  /** Rooms whose topics this socket is subscribed to (once ready). */
-  readonly rooms: Set<string>;
   helloStarted: boolean;
   ready: boolean;
   closed: boolean;
+  /** Moved from `room/` to `slow/` topics: gets durable events only. */
   degraded: boolean;
-  violations: { count: number; since: number };
+  /** Refusals counted in the 10 s window that began at `violationsSince`. */
+  violations: number;
+  violationsSince: number;
 }
 
 type Socket = WebSocket<Connection>;
@@ -70,7 +75,7 @@ type Socket = WebSocket<Connection>;
  */
 export class Gateway {
   readonly #byUser = new Map<string, Set<Socket>>();
-  readonly #bySession = new Map<string, Set<Socket>>();
+  #connections = 0;
   /**
    * Sessions ended lately, by when. An upgrade whose session check read the
    * session just before its end was committed opens after the end was
@@ -97,9 +102,7 @@ export class Gateway {
   ) {}
 
   get connectionCount(): number {
-    let n = 0;
-    for (const set of this.#byUser.values()) n += set.size;
-    return n;
+    return this.#connections;
   }
 
   /** Registers `/ws` on the uWS app and starts the backpressure sweep. */
@@ -140,30 +143,44 @@ export class Gateway {
     }
     const frame = toEventFrame(event);
     if (frame) {
-      const live = LIVE_ONLY_EVENT_TYPES.includes(event.type);
-      const topic = live ? topics.live(frame.room) : topics.room(frame.room);
-      const subscribers = app.numSubscribers(topic);
-      if (subscribers > 0) {
-        app.publish(topic, JSON.stringify(frame));
-        this.deps.metrics.deliveries.inc(subscribers);
-      }
+      const text = JSON.stringify(frame);
+      // Readers keeping up get everything on `room/`; slow readers get durable events on `slow/`.
+      let subscribers = this.#publish(app, topics.room(frame.room), text);
+      if (!LIVE_ONLY_EVENT_TYPES.includes(event.type)) subscribers += this.#publish(app, topics.slow(frame.room), text);
+      this.deps.metrics.deliveries.inc(subscribers);
       this.deps.metrics.published.inc();
     }
     if (event.type === 'room.left') {
       for (const ws of this.#socketsOf(event.data.userId)) this.#unsubscribeRoom(ws, event.data.roomId);
     }
     if (event.type === 'session.ended') {
-      this.#rememberEnded(event.data.sessionId);
-      for (const ws of [...(this.#bySession.get(event.data.sessionId) ?? [])]) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
+      const { sessionId } = event.data;
+      this.#rememberEnded(sessionId);
+      for (const ws of this.#socketsOf(event.data.userId)) {
+        if (ws.getUserData().principal.sessionId === sessionId) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
+      }
     }
   }
 
-  /** Sends a presence frame to each of `recipients` connected here. */
-  sendPresence(userId: string, online: boolean, recipients: readonly string[]): void {
+  /**
+   * Tells everyone who shares a room with `userId` (the user's other tabs
+   * included) that the user came online or went offline: one frame per room
+   * of `rooms`, on the rooms' topics. Someone sharing several rooms with the
+   * user gets it once per room (it is a state, so a repeat changes nothing);
+   * slow readers get none (presence is live-only).
+   */
+  sendPresence(userId: string, online: boolean, rooms: readonly string[]): void {
     const app = this.#app;
     if (!app) return;
     const frame = JSON.stringify({ type: 'presence', user: userId, online } satisfies ServerFrame);
-    for (const recipient of recipients) app.publish(topics.presence(recipient), frame);
+    for (const room of rooms) this.#publish(app, topics.room(room), frame);
+  }
+
+  /** Publishes to `topic` if anyone holds it; answers how many do. */
+  #publish(app: TemplatedApp, topic: string, text: string): number {
+    const subscribers = app.numSubscribers(topic);
+    if (subscribers > 0) app.publish(topic, text);
+    return subscribers;
   }
 
   #socketsOf(userId: string): Socket[] {
@@ -204,15 +221,17 @@ export class Gateway {
         // request and would take our upgrade for its own.
         await new Promise((resolve) => setImmediate(resolve));
         if (aborted) return;
+        const now = Date.now();
         const connection: Connection = {
-          principal,
-          bucket: new TokenBucket(this.deps.limits.rate, this.deps.limits.burst),
-          rooms: new Set(),
+          principal: this.#shared(principal),
+          tokens: this.deps.limits.burst,
+          tokensAt: now,
           helloStarted: false,
           ready: false,
           closed: false,
           degraded: false,
-          violations: { count: 0, since: Date.now() },
+          violations: 0,
+          violationsSince: now,
         };
         // Not inside res.cork(): this uWS build's cork() misreads the freed HTTP
         // state after an upgrade and may close the new socket at once (1006).
@@ -226,11 +245,23 @@ export class Gateway {
     })();
   }
 
+  /**
+   * The Principal an open socket of the same session already holds, if it
+   * says the same: tabs of one session then share one object instead of
+   * keeping a copy each.
+   */
+  #shared(principal: Principal): Principal {
+    for (const ws of this.#byUser.get(principal.user.id) ?? []) {
+      const theirs = ws.getUserData().principal;
+      if (theirs.sessionId === principal.sessionId && sameUser(theirs.user, principal.user)) return theirs;
+    }
+    return principal;
+  }
+
   #open(ws: Socket): void {
     const { principal } = ws.getUserData();
     add(this.#byUser, principal.user.id, ws);
-    add(this.#bySession, principal.sessionId, ws);
-    ws.subscribe(topics.user(principal.user.id));
+    this.#connections += 1;
     this.deps.metrics.connections.inc();
     this.deps.onConnected(principal.user.id);
     if (this.#endedSessions.has(principal.sessionId)) this.#end(ws, CLOSE.notAuthenticated, 'session ended');
@@ -250,7 +281,7 @@ export class Gateway {
     const data = ws.getUserData();
     data.closed = true;
     remove(this.#byUser, data.principal.user.id, ws);
-    remove(this.#bySession, data.principal.sessionId, ws);
+    this.#connections -= 1;
     this.deps.metrics.connections.dec();
     this.deps.onDisconnected(data.principal.user.id);
   }
@@ -259,7 +290,7 @@ export class Gateway {
     const data = ws.getUserData();
     this.deps.metrics.framesIn.inc();
     if (message.byteLength > MAX_FRAME_BYTES) return this.#end(ws, CLOSE.tooLarge, 'frame too large');
-    if (!data.bucket.take()) {
+    if (!takeToken(data, Date.now(), this.deps.limits.rate, this.deps.limits.burst)) {
       this.#violation(ws);
       return this.#sendError(ws, new RateLimitedError(1, 'Too many frames; slow down.'));
     }
@@ -357,7 +388,6 @@ export class Gateway {
       after = target;
       if (this.deps.fanOut().position !== target) continue;
       for (const room of rooms) this.#subscribeRoom(ws, room);
-      ws.subscribe(topics.presence(userId));
       data.ready = true;
       this.#send(ws, { type: 'ready', position: target });
       return;
@@ -379,16 +409,30 @@ export class Gateway {
   #subscribeRoom(ws: Socket, roomId: string): void {
     const data = ws.getUserData();
     if (data.closed) return;
-    data.rooms.add(roomId);
-    ws.subscribe(topics.room(roomId));
-    if (!data.degraded) ws.subscribe(topics.live(roomId));
+    ws.subscribe(data.degraded ? topics.slow(roomId) : topics.room(roomId));
   }
 
   #unsubscribeRoom(ws: Socket, roomId: string): void {
-    const data = ws.getUserData();
-    if (data.closed || !data.rooms.delete(roomId)) return;
+    if (ws.getUserData().closed) return;
     ws.unsubscribe(topics.room(roomId));
-    ws.unsubscribe(topics.live(roomId));
+    ws.unsubscribe(topics.slow(roomId));
+  }
+
+  /**
+   * Moves every room of the socket between `room/` and `slow/`. uWS sends
+   * what was published before a subscription change first, and nothing is
+   * published in between (one tick), so no durable event is lost or doubled.
+   */
+  #setDegraded(ws: Socket, degraded: boolean): void {
+    const data = ws.getUserData();
+    data.degraded = degraded;
+    const [from, to] = degraded ? [topics.room, topics.slow] : [topics.slow, topics.room];
+    for (const topic of ws.getTopics()) {
+      const room = roomOfTopic(topic);
+      if (topic !== from(room)) continue;
+      ws.subscribe(to(room));
+      ws.unsubscribe(topic);
+    }
   }
 
   /**
@@ -405,13 +449,9 @@ export class Gateway {
         if (buffered > hardBackpressure) {
           this.#end(ws, CLOSE.policy, 'reader too slow');
         } else if (!data.degraded && buffered > softBackpressure) {
-          data.degraded = true;
-          for (const room of data.rooms) ws.unsubscribe(topics.live(room));
-          ws.unsubscribe(topics.presence(data.principal.user.id));
+          this.#setDegraded(ws, true);
         } else if (data.degraded && buffered < softBackpressure / 4) {
-          data.degraded = false;
-          for (const room of data.rooms) ws.subscribe(topics.live(room));
-          if (data.ready) ws.subscribe(topics.presence(data.principal.user.id));
+          this.#setDegraded(ws, false);
         }
       }
     }
@@ -420,9 +460,12 @@ export class Gateway {
   #violation(ws: Socket): void {
     const data = ws.getUserData();
     const now = Date.now();
-    if (now - data.violations.since > 10_000) data.violations = { count: 0, since: now };
-    data.violations.count += 1;
-    if (data.violations.count > this.deps.limits.maxViolations) this.#end(ws, CLOSE.policy, 'rate limit exceeded');
+    if (now - data.violationsSince > 10_000) {
+      data.violations = 0;
+      data.violationsSince = now;
+    }
+    data.violations += 1;
+    if (data.violations > this.deps.limits.maxViolations) this.#end(ws, CLOSE.policy, 'rate limit exceeded');
   }
 
   #refuse(ws: Socket, id: string | undefined, code: string, message: string, field?: string): void {
@@ -454,6 +497,10 @@ export class Gateway {
     data.closed = true;
     ws.end(code, reason);
   }
+}
+
+function sameUser(a: Principal['user'], b: Principal['user']): boolean {
+  return a.id === b.id && a.username === b.username && a.isAdmin === b.isAdmin;
 }
 
 function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

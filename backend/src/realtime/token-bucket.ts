@@ -1,24 +1,19 @@
-/** A token bucket: `burst` frames at once, refilled at `ratePerSecond`. */
-export class TokenBucket {
-  #tokens: number;
-  #updated: number;
+/**
+ * A token bucket kept as two numbers inside the object that owns it (a
+ * connection), not as an object of its own: one fewer object per socket.
+ */
+export interface TokenBucketState {
+  /** Tokens left (fractional while refilling). */
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms). */
+  tokensAt: number;
+}
 
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.#tokens = burst;
-    this.#updated = now();
-  }
-
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
-    const now = this.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#updated) / 1000) * this.ratePerSecond);
-    this.#updated = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
+/** Takes one token (`burst` at once, refilled at `ratePerSecond`); false when the bucket is empty. */
+export function takeToken(bucket: TokenBucketState, now: number, ratePerSecond: number, burst: number): boolean {
+  bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.tokensAt) / 1000) * ratePerSecond);
+  bucket.tokensAt = now;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
 }
