@@ -47,6 +47,24 @@ describeEachEngine('event store', (engine) => {
     ]);
   });
 
+  it('writes quotes, backslashes and any text exactly: in command ids, metadata and projected rows', async () => {
+    const room = randomUUID();
+    const awkward = `it's \\ \\' \'); drop table events; -- "q" \u00fc \u{1F600} $$ E'x'`;
+    const commandId = `${randomUUID()} ${awkward}`;
+    const at = new Date('2024-05-06T07:08:09.123Z');
+    const result = await store.append({
+      actor,
+      commandId,
+      occurredAt: at,
+      events: [{ stream: `room-${room}`, type: 'room.created', data: { roomId: room, name: awkward, kind: 'public' } }],
+    });
+    expect(await store.commandResult(commandId)).toEqual({ actor, positions: result.positions });
+    const [event] = await store.readStream(`room-${room}`);
+    expect(event).toMatchObject({ data: { name: awkward }, metadata: { commandId }, occurredAt: at });
+    const row = await handle.db.selectFrom('rooms').selectAll().where('id', '=', room).executeTakeFirstOrThrow();
+    expect(row).toEqual({ id: room, name: awkward, kind: 'public', created_by: actor, created_at: at, last_position: result.positions[0] });
+  });
+
   it('refuses an append whose expected version does not hold, and writes nothing', async () => {
     const room = randomUUID();
     const stream = `room-${room}`;

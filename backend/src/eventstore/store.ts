@@ -1,12 +1,13 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { open, seal } from '../crypto/aead';
-import { ErasedKeyError, type Keyring } from '../crypto/keyring';
-import type { Database, EventMetadata, EventRow, NewEventRow } from '../db/types';
+import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
+import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { ConflictError, UnavailableError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
 import { GroupCommitter, type Outcome } from './group-commit';
-import { chainHash, GENESIS_HASH } from './hash-chain';
+import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
+import { jsonLiteral } from './json-literal';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
 export interface ReadOptions {
@@ -65,9 +66,21 @@ export interface AppendResult {
 
 /**
  * Applies freshly appended events to the projections inside the append
- * transaction, so a reader who got an ack also sees its effect.
+ * transaction, so a reader who got an ack also sees its effect. It adds to
+ * the append's two statements instead of running its own: the rows it needs
+ * are read with the chain head, its changes written with the events.
  */
-export type Projector = (tx: Transaction<Database>, events: readonly RecordedChatEvent[]) => Promise<void>;
+export interface Projector {
+  /** Learns, once, what it needs of the schema; cheap after the first call. */
+  prepare(db: Kysely<Database>): Promise<void>;
+  /**
+   * A `json` expression of the rows `events` may touch. Built before the
+   * batch's outcomes are known, so it may name events that end up not recorded.
+   */
+  touchedRows(events: readonly RecordedChatEvent[]): RawBuilder<unknown>;
+  /** Folds the recorded events into those rows; answers data-modifying statements (each fit for a `WITH`) writing back what changed. */
+  writes(touched: unknown, events: readonly RecordedChatEvent[]): RawBuilder<unknown>[];
+}
 
 /** Called after a batch committed, with the events in position order. */
 export type CommitListener = (events: readonly RecordedChatEvent[]) => void;
@@ -76,6 +89,8 @@ export type CommitListener = (events: readonly RecordedChatEvent[]) => void;
 // needs each row's predecessor, and positions become commit-ordered.
 const APPEND_LOCK = 0x63686174;
 const MAX_BATCH_REQUESTS = 256;
+/** What PGlite answers a query of several commands with. */
+const SYNTAX_ERROR = '42601';
 
 /**
  * The only module that writes or reads the `events` table. Appends are group
@@ -87,6 +102,7 @@ const MAX_BATCH_REQUESTS = 256;
 export class EventStore {
   readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
   readonly #listeners = new Set<CommitListener>();
+  #multiStatement: boolean | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -265,118 +281,207 @@ export class EventStore {
 
   async #writeBatch(requests: readonly AppendRequest[]): Promise<Outcome<AppendResult>[]> {
     const keys = await this.keyring.keysFor(requests.flatMap((r) => r.events.map((e) => dataSubjectOf(e, r.actor))));
-    const { outcomes, recorded } = await this.db.transaction().execute(async (tx) => {
-      await this.lockAppends(tx);
-      const seen = await this.#seenCommands(tx, requests);
-      const versions = await this.#streamVersions(tx, requests);
-      let { position, hash } = await this.#chainHead(tx);
-
-      const outcomes: Outcome<AppendResult>[] = [];
-      const rows: NewEventRow[] = [];
-      const recorded: RecordedChatEvent[] = [];
-      const commands: { command_id: string; actor: string | null; positions: number[]; created_at: Date }[] = [];
-      const inBatch = new Map<string, { actor: string | null; positions: number[] }>();
-
-      for (const request of requests) {
-        const earlier = request.commandId ? (seen.get(request.commandId) ?? inBatch.get(request.commandId)) : undefined;
-        if (earlier) {
-          outcomes.push(
-            earlier.actor === request.actor
-              ? { ok: true, value: { positions: earlier.positions, duplicate: true } }
-              : { ok: false, error: new ConflictError('command_id_reused', 'This command id was already used.') },
-          );
-          continue;
-        }
-        const conflict = checkExpected(request, versions);
-        if (conflict) {
-          outcomes.push({ ok: false, error: conflict });
-          continue;
-        }
-        const metadata = metadataOf(request);
-        const positions: number[] = [];
-        for (const event of request.events) {
-          const version = (versions.get(event.stream) ?? 0) + 1;
-          versions.set(event.stream, version);
-          position += 1;
-          const key = keys.get(dataSubjectOf(event, request.actor))!;
-          const sealed = seal(key.key, Buffer.from(JSON.stringify(event.data), 'utf8'), associatedData(event.stream, version, event.type));
-          const fields = {
-            position,
-            stream: event.stream,
-            version,
-            type: event.type,
-            actor: request.actor,
-            occurredAt: request.occurredAt,
-            keyId: key.id,
-            nonce: sealed.nonce,
-            ciphertext: sealed.ciphertext,
-            metadata,
-          };
-          const prevHash = hash;
-          hash = chainHash(prevHash, fields);
-          rows.push({
-            position,
-            stream: event.stream,
-            version,
-            type: event.type,
-            actor: request.actor,
-            occurred_at: request.occurredAt,
-            key_id: key.id,
-            nonce: sealed.nonce,
-            ciphertext: sealed.ciphertext,
-            metadata: JSON.stringify(metadata),
-            prev_hash: prevHash,
-            hash,
-          });
-          recorded.push({ ...event, position, version, actor: request.actor, occurredAt: request.occurredAt, metadata } as RecordedChatEvent);
-          positions.push(position);
-        }
-        if (request.commandId) {
-          inBatch.set(request.commandId, { actor: request.actor, positions });
-          commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: request.occurredAt });
-        }
-        outcomes.push({ ok: true, value: { positions, duplicate: false } });
+    await this.projector.prepare(this.db);
+    const { outcomes, recorded } = await this.db.connection().execute(async (connection) => {
+      try {
+        return await this.#decideAndWrite(connection, requests, keys);
+      } catch (error) {
+        // The connection goes back to the pool: never with a transaction open.
+        await sql`rollback`.execute(connection).catch(() => {});
+        throw error;
       }
-
-      if (rows.length > 0) {
-        for (const chunk of chunks(rows, 1000)) await tx.insertInto('events').values(chunk).execute();
-        const touched = [...new Set(rows.map((r) => r.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
-        await tx
-          .insertInto('streams')
-          .values(touched)
-          .onConflict((oc) => oc.column('stream').doUpdateSet({ version: (eb) => eb.ref('excluded.version') }))
-          .execute();
-        if (commands.length > 0) await tx.insertInto('commands').values(commands).execute();
-        await this.projector(tx, recorded);
-      }
-      return { outcomes, recorded };
     });
     if (recorded.length > 0) for (const listener of this.#listeners) listener(recorded);
     return outcomes;
   }
 
-  async #seenCommands(tx: Transaction<Database>, requests: readonly AppendRequest[]) {
+  /**
+   * The batch's transaction in three round trips where the driver allows
+   * (begin and lock; read; write and commit): decides every request on what
+   * it read, seals, chains and writes what it accepted.
+   */
+  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>) {
+    // The lock is its own statement: a statement's snapshot is taken when it
+    // starts, so what is read after the lock must be read by a later one.
+    await this.#send(tx, ['begin', `select pg_advisory_xact_lock(${APPEND_LOCK})`]);
+    const state = await this.#readState(tx, requests);
+    let { position, hash } = state;
+    const { seen, versions } = state;
+
+    const outcomes: Outcome<AppendResult>[] = [];
+    const rows: ChainedRow[] = [];
+    const recorded: RecordedChatEvent[] = [];
+    const commands: { command_id: string; actor: string | null; positions: number[]; created_at: Date }[] = [];
+    const inBatch = new Map<string, { actor: string | null; positions: number[] }>();
+
+    for (const request of requests) {
+      const earlier = request.commandId ? (seen.get(request.commandId) ?? inBatch.get(request.commandId)) : undefined;
+      if (earlier) {
+        outcomes.push(
+          earlier.actor === request.actor
+            ? { ok: true, value: { positions: earlier.positions, duplicate: true } }
+            : { ok: false, error: new ConflictError('command_id_reused', 'This command id was already used.') },
+        );
+        continue;
+      }
+      const conflict = checkExpected(request, versions);
+      if (conflict) {
+        outcomes.push({ ok: false, error: conflict });
+        continue;
+      }
+      const metadata = metadataOf(request);
+      const positions: number[] = [];
+      for (const event of request.events) {
+        const version = (versions.get(event.stream) ?? 0) + 1;
+        versions.set(event.stream, version);
+        position += 1;
+        const key = keys.get(dataSubjectOf(event, request.actor))!;
+        const sealed = seal(key.key, Buffer.from(JSON.stringify(event.data), 'utf8'), associatedData(event.stream, version, event.type));
+        const fields = {
+          position,
+          stream: event.stream,
+          version,
+          type: event.type,
+          actor: request.actor,
+          occurredAt: request.occurredAt,
+          keyId: key.id,
+          nonce: sealed.nonce,
+          ciphertext: sealed.ciphertext,
+          metadata,
+        };
+        const prevHash = hash;
+        hash = chainHash(prevHash, fields);
+        rows.push({ ...fields, prevHash, hash });
+        recorded.push({ ...event, position, version, actor: request.actor, occurredAt: request.occurredAt, metadata } as RecordedChatEvent);
+        positions.push(position);
+      }
+      if (request.commandId) {
+        inBatch.set(request.commandId, { actor: request.actor, positions });
+        commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: request.occurredAt });
+      }
+      outcomes.push({ ok: true, value: { positions, duplicate: false } });
+    }
+
+    const streams = [...new Set(rows.map((r) => r.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
+    const write = rows.length > 0 ? [this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded))] : [];
+    await this.#send(tx, [...write, 'commit']);
+    return { outcomes, recorded };
+  }
+
+  /**
+   * One round trip for everything a batch decides on: the chain head, the
+   * command ids already recorded, the streams' versions, and the projection
+   * rows its events may touch. Lists travel as one JSON parameter each (no
+   * bind parameter per item, and the same on both engines).
+   */
+  async #readState(tx: Kysely<Database>, requests: readonly AppendRequest[]) {
     const ids = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
-    const seen = new Map<string, { actor: string | null; positions: number[] }>();
-    if (ids.length === 0) return seen;
-    const rows = await tx.selectFrom('commands').selectAll().where('command_id', 'in', ids).execute();
-    for (const row of rows) seen.set(row.command_id, { actor: row.actor, positions: row.positions.map(Number) });
-    return seen;
-  }
-
-  async #streamVersions(tx: Transaction<Database>, requests: readonly AppendRequest[]) {
     const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
-    const versions = new Map<string, number>();
-    if (streams.length === 0) return versions;
-    const rows = await tx.selectFrom('streams').selectAll().where('stream', 'in', streams).execute();
-    for (const row of rows) versions.set(row.stream, row.version);
-    return versions;
+    const provisional = requests.flatMap((r) =>
+      r.events.map((e) => ({ ...e, position: 0, version: 0, actor: r.actor, occurredAt: r.occurredAt, metadata: {} }) as RecordedChatEvent),
+    );
+    const { rows } = await sql<{
+      position: number | null;
+      hash: Buffer | null;
+      commands: [string, string | null, number[]][];
+      streams: Record<string, number>;
+      touched: unknown;
+    }>`
+      select head.position, head.hash,
+        (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
+          where command_id = any(array(select json_array_elements_text(${JSON.stringify(ids)}::json)))) as commands,
+        (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
+          where stream = any(array(select json_array_elements_text(${JSON.stringify(streams)}::json)))) as streams,
+        ${this.projector.touchedRows(provisional)} as touched
+      from (select 1) as one
+      left join lateral (select position, hash from events order by position desc limit 1) as head on true`.execute(tx);
+    const row = rows[0]!;
+    const seen = new Map<string, { actor: string | null; positions: number[] }>();
+    for (const [id, actor, positions] of row.commands) seen.set(id, { actor, positions: positions.map(Number) });
+    return {
+      position: row.position === null ? 0 : Number(row.position),
+      hash: row.hash ?? GENESIS_HASH,
+      seen,
+      versions: new Map(Object.entries(row.streams)),
+      touched: row.touched,
+    };
   }
 
-  async #chainHead(tx: Transaction<Database>): Promise<{ position: number; hash: Buffer }> {
-    const head = await tx.selectFrom('events').select(['position', 'hash']).orderBy('position', 'desc').limit(1).executeTakeFirst();
-    return head ?? { position: 0, hash: GENESIS_HASH };
+  /**
+   * One statement writes the batch: its events, stream versions, command
+   * results and projection changes. It has no bind parameters, so it can
+   * travel with its COMMIT.
+   */
+  #writeStatement(
+    executor: Kysely<Database>,
+    rows: readonly ChainedRow[],
+    streams: readonly { stream: string; version: number }[],
+    commands: readonly { command_id: string; actor: string | null; positions: number[]; created_at: Date }[],
+    projections: readonly RawBuilder<unknown>[],
+  ): string {
+    const events = rows.map((r) => ({
+      position: r.position,
+      stream: r.stream,
+      version: r.version,
+      type: r.type,
+      actor: r.actor,
+      occurred_at: r.occurredAt,
+      key_id: r.keyId,
+      nonce: r.nonce.toString('base64'),
+      ciphertext: r.ciphertext.toString('base64'),
+      metadata: r.metadata,
+      prev_hash: r.prevHash.toString('base64'),
+      hash: r.hash.toString('base64'),
+    }));
+    const parts = [
+      sql`appended as (insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
+        select position, stream, version, type, actor, occurred_at, key_id, decode(nonce, 'base64'), decode(ciphertext, 'base64'), metadata,
+          decode(prev_hash, 'base64'), decode(hash, 'base64')
+        from json_to_recordset(${jsonLiteral(events)}) as r(position bigint, stream text, version integer, type text, actor text,
+          occurred_at timestamptz, key_id text, nonce text, ciphertext text, metadata jsonb, prev_hash text, hash text))`,
+      sql`versions as (insert into streams (stream, version)
+        select stream, version from json_to_recordset(${jsonLiteral(streams)}) as r(stream text, version integer)
+        on conflict (stream) do update set version = excluded.version)`,
+      ...(commands.length > 0
+        ? [
+            sql`results as (insert into commands (command_id, actor, positions, created_at)
+              select command_id, actor, positions, created_at
+              from json_to_recordset(${jsonLiteral(commands)}) as r(command_id text, actor text, positions bigint[], created_at timestamptz))`,
+          ]
+        : []),
+      ...projections.map((statement, i) => sql`${sql.raw(`projected_${i}`)} as (${statement})`),
+    ];
+    const compiled = sql`with ${sql.join(parts)} select 1`.compile(executor);
+    if (compiled.parameters.length > 0) throw new Error('the append write statement must carry no bind parameters');
+    return compiled.sql;
   }
+
+  /**
+   * Runs parameterless statements in order, as one simple query (one round
+   * trip) where the driver allows it: node-pg does; PGlite's `query` refuses
+   * several commands (it is in-process: there is no round trip to save), and
+   * then they go one by one. Learnt on the first batch.
+   */
+  async #send(executor: Kysely<Database>, statements: readonly string[]): Promise<void> {
+    if (this.#multiStatement !== false && statements.length > 1) {
+      try {
+        await executor.executeQuery(CompiledQuery.raw(statements.join(';\n')));
+        this.#multiStatement = true;
+        return;
+      } catch (error) {
+        // Refused at parse time, before running anything: safe to send them one by one.
+        if (this.#multiStatement || (error as { code?: string }).code !== SYNTAX_ERROR) throw error;
+        this.#multiStatement = false;
+      }
+    }
+    for (const statement of statements) await executor.executeQuery(CompiledQuery.raw(statement));
+  }
+}
+
+/** An event row as the chain covers it, with its links. */
+interface ChainedRow extends ChainedFields {
+  readonly prevHash: Buffer;
+  readonly hash: Buffer;
 }
 
 /** Binds a ciphertext to where it belongs: moved to another stream, version or type, it fails to open. */
@@ -406,10 +511,4 @@ function metadataOf(request: AppendRequest): EventMetadata {
   if (request.correlationId) metadata.correlationId = request.correlationId;
   if (request.causationId) metadata.causationId = request.causationId;
   return metadata;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
-  return result;
 }

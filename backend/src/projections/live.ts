@@ -1,46 +1,97 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { RecordedChatEvent } from '../events';
+import { jsonLiteral } from '../eventstore/json-literal';
+import type { Projector } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
 
+/** Table name → names of its timestamp columns (JSON carries them as strings). */
+type TimestampColumns = ReadonlyMap<string, ReadonlySet<string>>;
+
 /**
- * Applies appended events to every projection inside the append transaction:
- * per table, one read of the touched rows, an in-memory fold, one upsert and
- * one delete. Readers therefore see an event's effects as soon as it commits.
+ * Applies appended events to `projections` (each owning one table) inside the
+ * append transaction, as parts of the append's own two statements: the rows a
+ * batch may touch are read by its read statement, folded in memory with the
+ * same `evolve` functions as replay, and what changed is written back by its
+ * write statement (one upsert and one delete per table at most). Readers
+ * therefore see an event's effects as soon as its append is acknowledged.
  */
-export function liveProjector(projections: readonly Projection[]) {
-  return async (tx: Transaction<Database>, events: readonly RecordedChatEvent[]): Promise<void> => {
-    for (const projection of projections) await applyOne(tx, projection, events);
+export function liveProjector(projections: readonly Projection[]): Projector {
+  let timestamps: Promise<TimestampColumns> | undefined;
+  let known: TimestampColumns | undefined;
+  return {
+    async prepare(db) {
+      if (known) return;
+      timestamps ??= timestampColumns(db, projections.map((p) => p.table)).catch((error: unknown) => {
+        timestamps = undefined;
+        throw error;
+      });
+      known = await timestamps;
+    },
+
+    touchedRows(events) {
+      const parts = projections.flatMap((projection) => {
+        const ids = [...new Set(events.flatMap((e) => projection.keys(e)))];
+        if (ids.length === 0) return [];
+        return [
+          sql`${projection.table}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(projection.table)} t
+            where t.id = any(array(select json_array_elements_text(${JSON.stringify(ids)}::json))))`,
+        ];
+      });
+      return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
+    },
+
+    writes(touched, events) {
+      if (!known) throw new Error('liveProjector.prepare must run before writes');
+      const byTable = (touched ?? {}) as Record<string, Record<string, unknown>[]>;
+      return projections.flatMap((projection) => writesOf(projection, byTable[projection.table] ?? [], known!.get(projection.table), events));
+    },
   };
 }
 
-async function applyOne<T extends ProjectionTable>(
-  tx: Transaction<Database>,
+function writesOf<T extends ProjectionTable>(
   projection: Projection<T>,
+  loaded: readonly Record<string, unknown>[],
+  timestampColumns: ReadonlySet<string> | undefined,
   events: readonly RecordedChatEvent[],
-): Promise<void> {
-  const ids = [...new Set(events.flatMap((e) => projection.keys(e)))];
-  if (ids.length === 0) return;
-  // The projection tables share a shape (text `id` plus columns) that Kysely's
-  // per-table types cannot express generically; this is the one untyped spot.
-  const db = tx as unknown as Kysely<any>;
-  const table: string = projection.table;
-  const existing = (await db.selectFrom(table).selectAll().where('id', 'in', ids).execute()) as ProjectionRow<T>[];
-  const state = new Map(existing.map((row) => [(row as { id: string }).id, row]));
+): RawBuilder<unknown>[] {
+  const state = new Map<string, ProjectionRow<T>>();
+  for (const row of loaded) {
+    if (timestampColumns) for (const column of timestampColumns) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
+    state.set(row.id as string, row as ProjectionRow<T>);
+  }
   const changed = new Set<string>();
   foldInto(projection, state, events, changed);
+  if (changed.size === 0) return [];
 
+  const table = sql.table(projection.table);
   const gone = [...changed].filter((id) => !state.has(id));
   const rows = [...changed].flatMap((id) => (state.has(id) ? [state.get(id)!] : []));
-  if (gone.length > 0) await db.deleteFrom(table).where('id', 'in', gone).execute();
-  if (rows.length > 0) {
-    const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
-    await db
-      .insertInto(table)
-      .values(rows as never)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, (eb: any) => eb.ref(`excluded.${c}`)])) as never),
-      )
-      .execute();
+  const statements: RawBuilder<unknown>[] = [];
+  if (gone.length > 0) {
+    statements.push(sql`delete from ${table} where id = any(array(select json_array_elements_text(${jsonLiteral(gone)})))`);
   }
+  if (rows.length > 0) {
+    const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+    const list = sql.join(columns.map((c) => sql.id(c)));
+    const updates = columns.filter((c) => c !== 'id').map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`);
+    statements.push(
+      sql`insert into ${table} (${list}) select ${list} from json_populate_recordset(null::${table}, ${jsonLiteral(rows)})
+        on conflict (id) do ${updates.length > 0 ? sql`update set ${sql.join(updates)}` : sql`nothing`}`,
+    );
+  }
+  return statements;
+}
+
+/** Reads which columns of the projection tables are timestamps, to turn their JSON strings back into Dates. */
+async function timestampColumns(db: Kysely<Database>, tables: readonly string[]): Promise<TimestampColumns> {
+  const { rows } = await sql<{ table: string; column: string }>`
+    select c.relname as table, a.attname as column
+    from pg_attribute a join pg_class c on c.oid = a.attrelid
+    where c.oid in (select to_regclass(value) from json_array_elements_text(${JSON.stringify(tables)}::json))
+      and a.attnum > 0 and not a.attisdropped
+      and a.atttypid in ('timestamptz'::regtype, 'timestamp'::regtype)`.execute(db);
+  const result = new Map<string, Set<string>>();
+  for (const { table, column } of rows) result.set(table, (result.get(table) ?? new Set()).add(column));
+  return result;
 }

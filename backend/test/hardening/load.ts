@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { openDatabase } from '../../src/db/database';
 import { Keyring } from '../../src/crypto/keyring';
 import { EventStore } from '../../src/eventstore/store';
+import { liveProjector } from '../../src/projections/live';
 import type { Entry, History, Observed } from './history';
 
 type Frame = { type: string; id?: string; code?: string; position?: number; event?: string; room?: string; data?: { messageId?: string } };
@@ -180,7 +181,7 @@ export class Subscriber implements Observed {
 export async function readLog(databaseUrl: string, eventKey: Buffer): Promise<Entry[]> {
   const handle = await openDatabase({ engine: 'postgres', url: databaseUrl, maxConnections: 2 });
   try {
-    const store = new EventStore(handle.db, new Keyring(handle.db, eventKey), async () => {});
+    const store = new EventStore(handle.db, new Keyring(handle.db, eventKey), liveProjector([]));
     const entries: Entry[] = [];
     for (let after = 0; ; ) {
       const page = await store.read({ after, limit: 1000 });
