@@ -37,8 +37,11 @@ export interface ReadOptions {
  */
 export interface RedactionSource {
   /** The redacted payload of an event whose data key was destroyed, if the erasure recorded one. */
-  redactedData(row: EventRow, store: EventStore, executor: Kysely<Database>): Promise<unknown>;
+  redactedData(row: SealedRow, store: EventStore, executor: Kysely<Database>): Promise<unknown>;
 }
+
+/** What decoding a row needs: everything but its hashes. */
+export type SealedRow = Pick<EventRow, 'position' | 'stream' | 'version' | 'type' | 'actor' | 'occurred_at' | 'key_id' | 'nonce' | 'ciphertext' | 'metadata'>;
 
 /** `no_stream`: the stream must not exist yet; `any`: no check; a number: the stream's current version. */
 export type ExpectedVersion = number | 'no_stream' | 'any';
@@ -148,7 +151,52 @@ export class EventStore {
    * that commits late.
    */
   async read(options: ReadOptions): Promise<RecordedChatEvent[]> {
-    return Promise.all((await this.readRows(options)).map((row) => this.decode(row)));
+    return this.decodeAll(await this.readRows(options));
+  }
+
+  /**
+   * The whole log in position order, decrypted, a page at a time; for a
+   * replay that holds the append lock on `executor` (every committed row is
+   * then final). The next page is asked for before this one is decoded, so
+   * the database reads while this process decrypts.
+   */
+  async *replayPages(executor: Kysely<Database>, pageSize: number): AsyncGenerator<RecordedChatEvent[]> {
+    let next = this.#sealedPage(executor, 0, pageSize);
+    try {
+      for (;;) {
+        const rows = await next;
+        if (rows.length === 0) return;
+        next = this.#sealedPage(executor, rows.at(-1)!.position, pageSize);
+        yield await this.decodeAll(rows, executor);
+      }
+    } finally {
+      // A consumer that stopped early must not leave a query running into its rollback.
+      await next.catch(() => {});
+    }
+  }
+
+  /**
+   * Rows after `after` with only what decoding needs, in the cheapest forms
+   * to parse: the sealed bytes in base64 (hex is slower to decode) and the
+   * time in epoch milliseconds.
+   */
+  async #sealedPage(executor: Kysely<Database>, after: number, limit: number): Promise<SealedRow[]> {
+    const { rows } = await sql<{ position: number; stream: string; version: number; type: string; actor: string | null; at: number; key_id: string; nonce: string; ciphertext: string; metadata: SealedRow['metadata'] }>`
+      select position, stream, version, type, actor, floor(extract(epoch from occurred_at) * 1000)::int8 as at, key_id,
+        encode(nonce, 'base64') as nonce, encode(ciphertext, 'base64') as ciphertext, metadata
+      from events where position > ${after} order by position limit ${limit}`.execute(executor);
+    return rows.map((row) => ({
+      position: row.position,
+      stream: row.stream,
+      version: row.version,
+      type: row.type,
+      actor: row.actor,
+      occurred_at: new Date(row.at),
+      key_id: row.key_id,
+      nonce: Buffer.from(row.nonce, 'base64'),
+      ciphertext: Buffer.from(row.ciphertext, 'base64'),
+      metadata: row.metadata,
+    }));
   }
 
   /** The raw (sealed) rows `read` would return; for auditing and chain checks. */
@@ -185,14 +233,14 @@ export class EventStore {
   /** Events of one stream in version order. */
   async readStream(stream: string): Promise<RecordedChatEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('stream', '=', stream).orderBy('version').execute();
-    return Promise.all(rows.map((row) => this.decode(row)));
+    return this.decodeAll(rows);
   }
 
   /** Decrypted events at the given positions (e.g. the current bodies of a page of messages). */
   async readAt(positions: readonly number[]): Promise<Map<number, RecordedChatEvent>> {
     if (positions.length === 0) return new Map();
     const rows = await this.db.selectFrom('events').selectAll().where('position', 'in', positions).execute();
-    const events = await Promise.all(rows.map((row) => this.decode(row)));
+    const events = await this.decodeAll(rows);
     return new Map(events.map((event) => [event.position, event]));
   }
 
@@ -243,35 +291,47 @@ export class EventStore {
     return row?.hash.toString('hex');
   }
 
+  /** Decrypts and validates one row; see `decodeAll`. */
+  async decode(row: SealedRow, executor: Kysely<Database> = this.db): Promise<RecordedChatEvent> {
+    return (await this.decodeAll([row], executor))[0]!;
+  }
+
   /**
-   * Decrypts and validates one row; throws if the key, the data or its binding
-   * is wrong. A row whose data key was destroyed (crypto-erasure) decodes to
-   * its redacted payload, marked `erased`; without one, `ErasedKeyError`.
+   * Decrypts and validates rows; throws if a key, the data or its binding is
+   * wrong. A row whose data key was destroyed (crypto-erasure) decodes to its
+   * redacted payload, marked `erased`; without one, `ErasedKeyError`. Each
+   * data key is looked up once, then the rows decode without awaiting.
    */
-  async decode(row: EventRow, executor: Kysely<Database> = this.db): Promise<RecordedChatEvent> {
-    let data: unknown;
-    let erased = false;
-    try {
-      const key = await this.keyring.keyById(row.key_id, executor);
-      const plaintext = open(key, { nonce: row.nonce, ciphertext: row.ciphertext }, associatedData(row.stream, row.version, row.type));
-      data = JSON.parse(plaintext.toString('utf8'));
-    } catch (error) {
-      if (!(error instanceof ErasedKeyError)) throw error;
-      data = await this.redactions?.redactedData(row, this, executor);
-      if (data === undefined) throw error;
-      erased = true;
+  async decodeAll(rows: readonly SealedRow[], executor: Kysely<Database> = this.db): Promise<RecordedChatEvent[]> {
+    const keys = await this.#keysOf(rows, executor);
+    const events: RecordedChatEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const key = keys.get(row.key_id)!;
+      if (key instanceof ErasedKeyError) {
+        const data = await this.redactions?.redactedData(row, this, executor);
+        if (data === undefined) throw key;
+        events[i] = { erased: true, ...recordedEvent(row, data) };
+      } else {
+        const plaintext = open(key, { nonce: row.nonce, ciphertext: row.ciphertext }, associatedData(row.stream, row.version, row.type));
+        events[i] = recordedEvent(row, JSON.parse(plaintext.toString('utf8')));
+      }
     }
-    const event = parseEventData(row.type, data);
-    return {
-      ...(erased ? { erased: true as const } : {}),
-      ...event,
-      position: row.position,
-      stream: row.stream,
-      version: row.version,
-      actor: row.actor,
-      occurredAt: row.occurred_at,
-      metadata: row.metadata,
-    };
+    return events;
+  }
+
+  /** The data keys `rows` were sealed with, each asked for once; a destroyed one as its `ErasedKeyError`. */
+  async #keysOf(rows: readonly SealedRow[], executor: Kysely<Database>): Promise<Map<string, Buffer | ErasedKeyError>> {
+    const ids = [...new Set(rows.map((row) => row.key_id))];
+    const keys = await Promise.all(
+      ids.map((id) =>
+        this.keyring.keyById(id, executor).catch((error: unknown) => {
+          if (error instanceof ErasedKeyError) return error;
+          throw error;
+        }),
+      ),
+    );
+    return new Map(ids.map((id, i) => [id, keys[i]!]));
   }
 
   /** Blocks every appender, on every node, until `tx` ends (used by replay). */
@@ -482,6 +542,19 @@ export class EventStore {
 interface ChainedRow extends ChainedFields {
   readonly prevHash: Buffer;
   readonly hash: Buffer;
+}
+
+/** A row's event, its payload validated against its type's schema (the DB-row boundary). */
+function recordedEvent(row: SealedRow, data: unknown): RecordedChatEvent {
+  return {
+    ...parseEventData(row.type, data),
+    position: row.position,
+    stream: row.stream,
+    version: row.version,
+    actor: row.actor,
+    occurredAt: row.occurred_at,
+    metadata: row.metadata,
+  };
 }
 
 /** Binds a ciphertext to where it belongs: moved to another stream, version or type, it fails to open. */

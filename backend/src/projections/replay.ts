@@ -1,12 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { EventStore } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
+import { rewriteTables } from './rewrite';
 
-const PAGE = 5000;
-const INSERT_CHUNK = 1000;
+const PAGE = 10_000;
 
-/** A table's fingerprint: row count and an MD5 over every row in id order. */
+/** A table's fingerprint: row count and a digest of its rows, whatever their physical order. */
 export interface TableChecksum {
   readonly table: ProjectionTable;
   readonly rows: number;
@@ -24,10 +24,10 @@ export type ReplayProgress = (done: number, total: number) => void;
 
 /**
  * Rebuilds every projection from the log in one transaction that holds the
- * append lock (writers wait; readers keep the old state until commit): fold
- * all events in memory, replace the tables, and compare checksums before and
- * after. The rebuilt state is kept even if it differs, because the log is
- * the truth; the report says which tables had drifted.
+ * append lock (writers wait; readers wait from the rewrite to the commit):
+ * fold all events in memory, replace the tables, and compare checksums
+ * before and after. The rebuilt state is kept even if it differs, because
+ * the log is the truth; the report says which tables had drifted.
  */
 export async function replayProjections(
   db: Kysely<Database>,
@@ -38,26 +38,22 @@ export async function replayProjections(
   return db.transaction().execute(async (tx) => {
     await store.lockAppends(tx);
     const before = await checksums(tx, projections);
+    // Appends are locked out, so every committed row is final: the count is exact.
     const total = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(tx)).rows[0]!.n);
     const states = projections.map(() => new Map<string, ProjectionRow<ProjectionTable>>());
 
-    let after = 0;
     let done = 0;
     onProgress(0, total);
-    for (;;) {
-      // Appends are locked out, so every committed row is final: read them all, not only those below
-      // the cluster-wide xmin (another database's long transaction would hide the newest events).
-      const rows = await store.readRows({ after, limit: PAGE, allCommitted: true }, tx);
-      if (rows.length === 0) break;
-      const events = await Promise.all(rows.map((row) => store.decode(row, tx)));
+    for await (const events of store.replayPages(tx, PAGE)) {
       projections.forEach((projection, i) => foldInto(projection, states[i]!, events));
-      after = rows.at(-1)!.position;
-      done += rows.length;
+      done += events.length;
       onProgress(done, total);
     }
 
-    await sql`truncate ${sql.join(projections.map((p) => sql.table(p.table)))}`.execute(tx);
-    for (const [i, projection] of projections.entries()) await insertAll(tx, projection.table, [...states[i]!.values()]);
+    await rewriteTables(
+      tx,
+      projections.map((p, i) => ({ table: p.table, rows: [...states[i]!.values()] })),
+    );
 
     const afterSums = await checksums(tx, projections);
     const tables = projections.map((p, i) => ({
@@ -70,21 +66,19 @@ export async function replayProjections(
   });
 }
 
-/** Checksums of the projection tables as they are now. */
+/**
+ * Checksums of the projection tables as they are now. Each row's text is
+ * hashed and the 128-bit hashes summed: the digest does not depend on row
+ * order, so no sort and no table-sized string (a rewrite changes the order).
+ */
 export async function checksums(db: Kysely<Database>, projections: readonly Projection[]): Promise<TableChecksum[]> {
   const result: TableChecksum[] = [];
   for (const { table } of projections) {
     const { rows } = await sql<{ rows: number; digest: string }>`
-      select count(*)::int as rows, md5(coalesce(string_agg(t::text, '|' order by t.id), '')) as digest
-      from ${sql.table(table)} t`.execute(db);
+      select count(*)::int as rows,
+        md5(coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0) || ':' || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)) as digest
+      from (select md5(t::text) as h from ${sql.table(table)} t) as hashed`.execute(db);
     result.push({ table, rows: rows[0]!.rows, digest: rows[0]!.digest });
   }
   return result;
-}
-
-async function insertAll(tx: Transaction<Database>, table: ProjectionTable, rows: readonly object[]): Promise<void> {
-  const untyped = tx as unknown as Kysely<any>;
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await untyped.insertInto(table).values(rows.slice(i, i + INSERT_CHUNK)).execute();
-  }
 }

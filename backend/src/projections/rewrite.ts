@@ -1,0 +1,71 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, ProjectionTable } from '../db/types';
+
+/** Rows per INSERT: one JSON parameter of a few megabytes. */
+const CHUNK = 20_000;
+
+/** A table's new contents. */
+export interface TableContents {
+  readonly table: ProjectionTable;
+  readonly rows: readonly object[];
+}
+
+/** An index, or a constraint backed by one, as the catalog would recreate it. */
+interface IndexDefinition {
+  readonly name: string;
+  readonly definition: string;
+  readonly constraint: boolean;
+}
+
+/**
+ * Replaces the contents of whole tables inside `tx`. Maintaining a btree
+ * row by row (random keys) costs several times more than building it once
+ * over the loaded table, so the tables' indexes and unique constraints are
+ * dropped before the load and recreated after it, exactly as the catalog
+ * defined them (recreating a constraint checks it again). DDL is
+ * transactional: a failure leaves the old tables and indexes in place.
+ */
+export async function rewriteTables(tx: Transaction<Database>, tables: readonly TableContents[]): Promise<void> {
+  const names = tables.map((t) => t.table);
+  const indexes = await indexesOf(tx, names);
+  await sql`truncate ${sql.join(names.map((name) => sql.table(name)))}`.execute(tx);
+  for (const index of indexes) {
+    await (index.constraint ? sql`alter table ${sql.table(index.table)} drop constraint ${sql.id(index.name)}` : sql`drop index ${sql.id(index.name)}`).execute(tx);
+  }
+  for (const { table, rows } of tables) await insertAll(tx, table, rows);
+  for (const index of indexes) {
+    await (index.constraint
+      ? sql`alter table ${sql.table(index.table)} add constraint ${sql.id(index.name)} ${sql.raw(index.definition)}`
+      : sql.raw(index.definition)
+    ).execute(tx);
+  }
+}
+
+/** Every index of `tables`: those that back a constraint as the constraint's definition. */
+async function indexesOf(db: Kysely<Database>, tables: readonly string[]): Promise<(IndexDefinition & { table: ProjectionTable })[]> {
+  const { rows } = await sql<IndexDefinition & { table: ProjectionTable }>`
+    select t.relname as "table", i.relname as name, k.oid is not null as "constraint",
+      coalesce(pg_get_constraintdef(k.oid), pg_get_indexdef(x.indexrelid)) as definition
+    from pg_index x
+    join pg_class i on i.oid = x.indexrelid
+    join pg_class t on t.oid = x.indrelid
+    left join pg_constraint k on k.conindid = x.indexrelid and k.conrelid = x.indrelid
+    where t.oid = any(array(select json_array_elements_text(${JSON.stringify(tables)}::json)::regclass))
+    order by t.relname, i.relname`.execute(db);
+  return rows;
+}
+
+/**
+ * Inserts rows (objects keyed by column name) a chunk per statement, each
+ * chunk one JSON parameter expanded by the database into the table's row
+ * type. The next chunk is serialised while the database inserts this one.
+ */
+async function insertAll(tx: Transaction<Database>, table: ProjectionTable, rows: readonly object[]): Promise<void> {
+  let pending: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const json = JSON.stringify(rows.slice(i, i + CHUNK));
+    await pending;
+    pending = sql`insert into ${sql.table(table)} select * from json_populate_recordset(null::${sql.table(table)}, ${json}::json)`.execute(tx);
+  }
+  await pending;
+}
