@@ -32,7 +32,7 @@ export interface ReplayResult {
   readonly generateSeconds: number;
 }
 
-/** Metric 8: operations per second on one core, each the median of interleaved rounds. */
+/** Metric 8: operations per CPU-second of one process pinned to one core, each the median of interleaved rounds. */
 export interface CryptoResult {
   readonly payloadBytes: number;
   /** ChatterLink's seal (AES-256-GCM through the native addon). */
@@ -49,6 +49,8 @@ export interface CryptoResult {
   readonly ratio: number;
   /** Open over Fernet-style open. */
   readonly openRatio: number;
+  /** CPU-seconds the worker got per wall-second while measuring (1 = the whole core). */
+  readonly cpuShare: number;
 }
 
 /** Everything one run measured, as written to scripts/bench/results/latest.json. */

@@ -157,7 +157,7 @@ function clientSections(results: BenchResults): string {
   if (isAvailable(k)) {
     out.push(
       table(
-        ['scheme', `seals/s (${k.payloadBytes} bytes)`, 'opens/s'],
+        ['scheme', `seals per CPU-second (${k.payloadBytes} bytes)`, 'opens per CPU-second'],
         [
           ['ChatterLink: AES-256-GCM, random 96-bit nonce, associated data (native addon, OpenSSL EVP)', n(k.aesGcmPerSecond), n(k.aesGcmOpenPerSecond)],
           ['Same format through node:crypto, one Cipher object per call (before the addon)', n(k.nodeCryptoSealPerSecond), n(k.nodeCryptoOpenPerSecond)],
@@ -167,7 +167,7 @@ function clientSections(results: BenchResults): string {
     );
     out.push(
       '',
-      `Ratio to Fernet-style: seal ${k.ratio}×, open ${k.openRatio}×. Each figure is the median of interleaved rounds; open is what replay and history reads pay per event.`,
+      `Ratio to Fernet-style: seal ${k.ratio}×, open ${k.openRatio}×. One process pinned to one core; rates count that process's own CPU time (it got ${f(k.cpuShare * 100, 0)}% of its core meanwhile), each the median of interleaved rounds. Open is what replay and history reads pay per event.`,
     );
   } else out.push(`n/a: ${k?.unavailable ?? 'not run'}`);
   return out.join('\n');

@@ -4,8 +4,11 @@
  * the native addon), the same format through node:crypto's per-call API
  * (what ChatterLink used before the addon), and a Fernet-style token
  * (AES-128-CBC + HMAC-SHA256, base64url), the original prototype's scheme.
- * Schemes take turns in short rounds, so a neighbour's load hits all of them
- * alike; each figure is the median round. Prints one JSON line.
+ * Rates are per CPU-second of this process (the process's own user + system
+ * time, GC threads included), i.e. per core, so a busy shared machine slows
+ * the wall clock but not the figure; `cpuShare` says how much of its core the
+ * process actually got. Schemes take turns in short rounds; each figure is the
+ * median round. Prints one JSON line.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, seal } from '../../../backend/src/crypto/aead';
@@ -39,15 +42,23 @@ function fernetOpen(signingKey: Buffer, encryptionKey: Buffer, token: string): B
   return Buffer.concat([decipher.update(body.subarray(25)), decipher.final()]);
 }
 
-/** Operations per second over `ms` of wall time. */
+let cpuSeconds = 0;
+let wallSeconds = 0;
+
+/** Operations per CPU-second, running for `ms` of wall time. */
 function rate(ms: number, operation: () => unknown): number {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let n = 0;
   while (performance.now() - start < ms) {
     for (let i = 0; i < 1000; i++) operation();
     n += 1000;
   }
-  return n / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  cpuSeconds += seconds;
+  wallSeconds += (performance.now() - start) / 1000;
+  return n / seconds;
 }
 
 function median(values: number[]): number {
@@ -91,5 +102,6 @@ const result: CryptoResult = {
   fernetOpenPerSecond: perSecond.fernetOpen,
   ratio: ratio(perSecond.seal, perSecond.fernetSeal),
   openRatio: ratio(perSecond.open, perSecond.fernetOpen),
+  cpuShare: Math.round((cpuSeconds / wallSeconds) * 100) / 100,
 };
 console.log(JSON.stringify(result));
