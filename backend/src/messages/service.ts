@@ -161,18 +161,21 @@ export class MessagesService {
 
   /**
    * Runs a command exactly once per command id: a repeat returns the first
-   * result (even if the actor has since lost the right to run it) and writes nothing.
+   * result (even if the actor has since lost the right to run it) and writes
+   * nothing. The append itself answers a repeat whose decision still holds
+   * (no round trip before it); the recorded result is looked up only when the
+   * decision refuses or changes nothing, which a repeat may legitimately meet.
    */
   async #execute(principal: Principal, commandId: string | undefined, decide: () => Promise<NewChatEvent[]>): Promise<CommandAck> {
-    if (commandId) {
-      const earlier = await this.ctx.store.commandResult(commandId);
-      if (earlier) {
-        if (earlier.actor !== principal.user.id) throw new ConflictError('command_id_reused', 'This command id was already used.');
-        return ackOf({ positions: earlier.positions, duplicate: true });
-      }
+    let events: NewChatEvent[];
+    try {
+      events = await decide();
+    } catch (error) {
+      const earlier = commandId ? await this.#earlierResult(principal, commandId) : undefined;
+      if (earlier) return earlier;
+      throw error;
     }
-    const events = await decide();
-    if (events.length === 0) return { position: null, duplicate: false };
+    if (events.length === 0) return (commandId ? await this.#earlierResult(principal, commandId) : undefined) ?? { position: null, duplicate: false };
     return ackOf(
       await this.ctx.store.append({
         actor: principal.user.id,
@@ -181,6 +184,14 @@ export class MessagesService {
         ...(commandId ? { commandId } : {}),
       }),
     );
+  }
+
+  /** The first result of a command id, if it was recorded; refuses one recorded for another actor. */
+  async #earlierResult(principal: Principal, commandId: string): Promise<CommandAck | undefined> {
+    const earlier = await this.ctx.store.commandResult(commandId);
+    if (!earlier) return undefined;
+    if (earlier.actor !== principal.user.id) throw new ConflictError('command_id_reused', 'This command id was already used.');
+    return ackOf({ positions: earlier.positions, duplicate: true });
   }
 }
 

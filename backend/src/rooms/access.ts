@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/types';
 import type { RoomFacts } from './decide';
 import { membershipId } from './projections/memberships';
@@ -9,12 +9,14 @@ export interface RoomAccessState {
   readonly isMember: boolean;
 }
 
-/** Loads a room and the user's membership. Private rooms and DMs exist only for their members. */
+/**
+ * Loads a room and the user's membership, in one statement (one round trip:
+ * it runs before every send). Private rooms and DMs exist only for their members.
+ */
 export async function loadRoomAccess(db: Kysely<Database>, roomId: string, userId: string): Promise<RoomAccessState> {
-  const [room, membership] = await Promise.all([
-    db.selectFrom('rooms').select('kind').where('id', '=', roomId).executeTakeFirst(),
-    db.selectFrom('memberships').select('id').where('id', '=', membershipId(roomId, userId)).executeTakeFirst(),
-  ]);
-  const isMember = membership !== undefined;
-  return { room: room && (isMember || room.kind === 'public') ? room : undefined, isMember };
+  const { rows } = await sql<{ kind: RoomFacts['kind'] | null; member: boolean }>`
+    select (select kind from rooms where id = ${roomId}) as kind,
+      exists (select 1 from memberships where id = ${membershipId(roomId, userId)}) as member`.execute(db);
+  const { kind, member } = rows[0]!;
+  return { room: kind !== null && (member || kind === 'public') ? { kind } : undefined, isMember: member };
 }
