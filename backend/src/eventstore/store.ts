@@ -546,15 +546,18 @@ interface ChainedRow extends ChainedFields {
 
 /** A row's event, its payload validated against its type's schema (the DB-row boundary). */
 function recordedEvent(row: SealedRow, data: unknown): RecordedChatEvent {
+  const event = parseEventData(row.type, data);
+  // A literal, not a spread of `event`: spreading costs several times the decryption.
   return {
-    ...parseEventData(row.type, data),
+    type: event.type,
+    data: event.data,
     position: row.position,
     stream: row.stream,
     version: row.version,
     actor: row.actor,
     occurredAt: row.occurred_at,
     metadata: row.metadata,
-  };
+  } as RecordedChatEvent;
 }
 
 /** Binds a ciphertext to where it belongs: moved to another stream, version or type, it fails to open. */

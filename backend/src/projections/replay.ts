@@ -67,17 +67,18 @@ export async function replayProjections(
 }
 
 /**
- * Checksums of the projection tables as they are now. Each row's text is
- * hashed and the 128-bit hashes summed: the digest does not depend on row
- * order, so no sort and no table-sized string (a rewrite changes the order).
+ * Checksums of the projection tables as they are now. Each row is hashed
+ * twice (two seeds, 128 bits) by its columns' own hash functions, without
+ * rendering it as text, and the hashes are summed: the digest does not
+ * depend on row order, so no sort and no table-sized string either.
  */
 export async function checksums(db: Kysely<Database>, projections: readonly Projection[]): Promise<TableChecksum[]> {
   const result: TableChecksum[] = [];
   for (const { table } of projections) {
     const { rows } = await sql<{ rows: number; digest: string }>`
       select count(*)::int as rows,
-        md5(coalesce(sum(('x' || left(h, 16))::bit(64)::bigint), 0) || ':' || coalesce(sum(('x' || right(h, 16))::bit(64)::bigint), 0)) as digest
-      from (select md5(t::text) as h from ${sql.table(table)} t) as hashed`.execute(db);
+        md5(coalesce(sum(hash_record_extended(t, 0)), 0) || ':' || coalesce(sum(hash_record_extended(t, 1)), 0)) as digest
+      from ${sql.table(table)} t`.execute(db);
     result.push({ table, rows: rows[0]!.rows, digest: rows[0]!.digest });
   }
   return result;
