@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
 import type { AppendResult } from '../eventstore/store';
 import type { Principal } from '../identity/service';
-import { loadRoomAccess } from '../rooms/access';
+import { RoomAccessLoader } from '../rooms/access-loader';
 import { membershipId } from '../rooms/projections/memberships';
 import { uploadsOf } from '../uploads/timeline';
 import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, TYPING_INTERVAL_MS, type MessageFacts } from './decide';
@@ -20,8 +20,11 @@ export interface CommandAck {
 /** Sending, editing, deleting, reacting, reading, typing, and the history of a room. */
 export class MessagesService {
   readonly #lastTyping = new Map<string, number>();
+  readonly #access: RoomAccessLoader;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext) {
+    this.#access = new RoomAccessLoader(ctx.db);
+  }
 
   /**
    * Records that the caller is typing, at most once per room every 3 s on all
@@ -38,7 +41,7 @@ export class MessagesService {
       for (const [k, at] of this.#lastTyping) if (now.getTime() - at >= TYPING_INTERVAL_MS) this.#lastTyping.delete(k);
     }
     const [access, membership] = await Promise.all([
-      loadRoomAccess(this.ctx.db, roomId, principal.user.id),
+      this.#access.load(roomId, principal.user.id),
       this.ctx.db.selectFrom('memberships').select('last_typing_at').where('id', '=', membershipId(roomId, principal.user.id)).executeTakeFirst(),
     ]);
     const events = decideTyping({ roomId, now }, { access, lastTypingAt: membership?.last_typing_at ?? null });
@@ -50,7 +53,7 @@ export class MessagesService {
   /** Posts a message whose id is the client's command id: exactly once, however often it is retried. */
   send(principal: Principal, input: { id: string; roomId: string; body: string }): Promise<CommandAck> {
     return this.#execute(principal, input.id, async () =>
-      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await loadRoomAccess(this.ctx.db, input.roomId, principal.user.id)),
+      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await this.#access.load(input.roomId, principal.user.id)),
     );
   }
 
@@ -85,7 +88,7 @@ export class MessagesService {
   read(principal: Principal, input: { roomId: string; position: number }): Promise<CommandAck> {
     return this.#execute(principal, undefined, async () => {
       const [access, membership, room] = await Promise.all([
-        loadRoomAccess(this.ctx.db, input.roomId, principal.user.id),
+        this.#access.load(input.roomId, principal.user.id),
         this.ctx.db.selectFrom('memberships').select('last_read_position').where('id', '=', membershipId(input.roomId, principal.user.id)).executeTakeFirst(),
         this.ctx.db.selectFrom('rooms').select('last_position').where('id', '=', input.roomId).executeTakeFirst(),
       ]);
@@ -99,7 +102,7 @@ export class MessagesService {
     roomId: string,
     page: { before?: number | undefined; limit: number },
   ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
-    const access = await loadRoomAccess(this.ctx.db, roomId, principal.user.id);
+    const access = await this.#access.load(roomId, principal.user.id);
     if (!access.room) throw new NotFoundError('No such room.');
     let query = this.ctx.db
       .selectFrom('messages as m')
@@ -155,7 +158,7 @@ export class MessagesService {
   async #messageState(principal: Principal, messageId: string) {
     const row = await this.ctx.db.selectFrom('messages').select(['room_id', 'author_id', 'deleted']).where('id', '=', messageId).executeTakeFirst();
     const message: MessageFacts | undefined = row && { roomId: row.room_id, authorId: row.author_id, deleted: row.deleted };
-    const access = message ? await loadRoomAccess(this.ctx.db, message.roomId, principal.user.id) : { room: undefined, isMember: false };
+    const access = message ? await this.#access.load(message.roomId, principal.user.id) : { room: undefined, isMember: false };
     return { message, access };
   }
 

@@ -18,5 +18,10 @@ export async function loadRoomAccess(db: Kysely<Database>, roomId: string, userI
     select (select kind from rooms where id = ${roomId}) as kind,
       exists (select 1 from memberships where id = ${membershipId(roomId, userId)}) as member`.execute(db);
   const { kind, member } = rows[0]!;
+  return accessOf(kind, member);
+}
+
+/** Access from a room's kind (`null`: no such room) and whether the user is a member. */
+export function accessOf(kind: RoomFacts['kind'] | null, member: boolean): RoomAccessState {
   return { room: kind !== null && (member || kind === 'public') ? { kind } : undefined, isMember: member };
 }
