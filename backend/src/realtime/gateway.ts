@@ -284,6 +284,7 @@ export class Gateway {
     remove(this.#byUser, data.principal.user.id, ws);
     this.#connections -= 1;
     this.deps.metrics.connections.dec();
+    if (data.degraded) this.deps.metrics.degraded.dec();
     this.deps.onDisconnected(data.principal.user.id);
   }
 
@@ -432,6 +433,8 @@ export class Gateway {
   #setDegraded(ws: Socket, degraded: boolean): void {
     const data = ws.getUserData();
     data.degraded = degraded;
+    if (degraded) this.deps.metrics.degraded.inc();
+    else this.deps.metrics.degraded.dec();
     const [from, to] = degraded ? [topics.room, topics.slow] : [topics.slow, topics.room];
     for (const topic of ws.getTopics()) {
       const room = roomOfTopic(topic);

@@ -6,6 +6,7 @@ export function createMetrics() {
   return {
     registry,
     connections: new Gauge({ name: 'chatterlink_ws_connections', help: 'Open WebSocket connections', registers: [registry] }),
+    degraded: new Gauge({ name: 'chatterlink_ws_degraded', help: 'Connections falling behind, sent durable events only', registers: [registry] }),
     framesIn: new Counter({ name: 'chatterlink_ws_frames_in_total', help: 'Frames received', registers: [registry] }),
     framesOut: new Counter({ name: 'chatterlink_ws_frames_out_total', help: 'Frames sent to one socket', registers: [registry] }),
     acks: new Counter({ name: 'chatterlink_ws_acks_total', help: 'Commands acknowledged', registers: [registry] }),
