@@ -20,6 +20,8 @@ export interface StepResult {
   /** Server CPU seconds (ChatterLink: node + its Postgres backends) and per core-second of wall time. */
   readonly serverCpuSeconds: number;
   readonly serverCpuShare: number;
+  /** The database backends' part of `serverCpuShare` (ChatterLink's Postgres backends; 0 for the peers). */
+  readonly databaseCpuShare: number;
   readonly deliveriesPerServerCpuSecond: number;
   /** Load-generator CPU share of its core: near 1 means the generator, not the server, may be the limit. */
   readonly loadgenCpuShare: number;
@@ -31,9 +33,12 @@ export interface StepResult {
 /** Runs one load phase and reads both processes' CPU around it. */
 export async function runStep(target: Target, loadgen: LoadGenerator, plan: LoadPlan, p99BoundMs: number): Promise<StepResult> {
   const pids = await target.serverPids();
+  const databasePids = pids.filter((pid) => pid !== target.pid);
   const cpuBefore = cpuOf(pids);
+  const databaseBefore = cpuOf(databasePids);
   const { load } = await loadgen.request({ cmd: 'load', plan });
   const serverCpu = cpuOf(pids) - cpuBefore;
+  const databaseCpu = cpuOf(databasePids) - databaseBefore;
   const result = load!;
   const latency = summarize(Histogram.fromJSON(result.latency));
   const ack = result.ack.count > 0 ? summarize(Histogram.fromJSON(result.ack)) : undefined;
@@ -48,6 +53,7 @@ export async function runStep(target: Target, loadgen: LoadGenerator, plan: Load
     lastError: result.lastError,
     serverCpuSeconds: round(serverCpu),
     serverCpuShare: round(serverCpu / result.wallSeconds),
+    databaseCpuShare: round(databaseCpu / result.wallSeconds),
     deliveriesPerServerCpuSecond: serverCpu > 0 ? Math.round(result.delivered / serverCpu) : 0,
     loadgenCpuShare: round(result.cpuSeconds / result.wallSeconds),
     maxSendLagMs: result.maxSendLagMs,

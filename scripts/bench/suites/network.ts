@@ -109,7 +109,9 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
 function describe(s: StepResult): string {
   return (
     `${s.sendRate} sends/s → ${s.deliveredPerSecond} deliveries/s: p50 ${s.latency.p50} p99 ${s.latency.p99} p99.9 ${s.latency.p999} ms, ` +
-    `missing ${s.missing}, errors ${s.errors}, server CPU ${s.serverCpuShare}, loadgen CPU ${s.loadgenCpuShare}${s.ok ? '' : ' ✗'}` +
+    `missing ${s.missing}, errors ${s.errors}, server CPU ${s.serverCpuShare}` +
+    (s.databaseCpuShare > 0 ? ` (database ${s.databaseCpuShare})` : '') +
+    `, loadgen CPU ${s.loadgenCpuShare}${s.ok ? '' : ' ✗'}` +
     (s.lastError ? ` (${s.lastError.slice(0, 120)})` : '')
   );
 }
