@@ -10,16 +10,22 @@ export type Outcome<Res> = { readonly ok: true; readonly value: Res } | { readon
  * says the failure is not any one request's doing (the database is away):
  * then the whole batch fails at once, and retrying one by one would only
  * hold every later request behind doomed attempts.
+ *
+ * A writer may call `handOff` once its last round trip is on its way (the
+ * commit): the next batch then starts, so its first steps overlap this one's
+ * commit. At most two batches are in flight; their outcomes settle apart.
  */
 export class GroupCommitter<Req, Res> {
   readonly #queue: { request: Req; resolve: (value: Res) => void; reject: (error: unknown) => void }[] = [];
   /** The running drain loop, if any; cleared in the same tick the loop sees an empty queue. */
   #draining: Promise<void> | undefined;
+  /** Wakes the drain loop waiting on a handed-off batch when a request arrives. */
+  #onSubmit: (() => void) | undefined;
   /** Batches committed so far (for metrics and tests). */
   batches = 0;
 
   constructor(
-    private readonly writeBatch: (requests: readonly Req[]) => Promise<Outcome<Res>[]>,
+    private readonly writeBatch: (requests: readonly Req[], handOff: () => void) => Promise<Outcome<Res>[]>,
     private readonly maxBatch: number,
     private readonly isolates: (error: unknown) => boolean = () => true,
   ) {}
@@ -27,6 +33,7 @@ export class GroupCommitter<Req, Res> {
   submit(request: Req): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
+      this.#onSubmit?.();
       this.#draining ??= this.#drain();
     });
   }
@@ -39,15 +46,28 @@ export class GroupCommitter<Req, Res> {
   async #drain(): Promise<void> {
     // Yield once so requests submitted in the same tick join the first batch.
     await Promise.resolve();
+    let previous: Promise<void> = Promise.resolve();
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.maxBatch);
-        const outcomes = await this.#write(batch.map((p) => p.request));
-        batch.forEach((pending, i) => {
-          const outcome = outcomes[i] ?? { ok: false, error: new Error('the batch writer gave no outcome for this request') };
-          if (outcome.ok) pending.resolve(outcome.value);
-          else pending.reject(outcome.error);
-        });
+        let handOff!: () => void;
+        const handedOff = new Promise<void>((resolve) => (handOff = resolve));
+        const settled = this.#write(
+          batch.map((p) => p.request),
+          handOff,
+        ).then((outcomes) =>
+          batch.forEach((pending, i) => {
+            const outcome = outcomes[i] ?? { ok: false, error: new Error('the batch writer gave no outcome for this request') };
+            if (outcome.ok) pending.resolve(outcome.value);
+            else pending.reject(outcome.error);
+          }),
+        );
+        await Promise.race([settled, handedOff]);
+        await previous;
+        previous = settled;
+        // Nothing queued yet: wait for this batch, or for a request to overlap it with.
+        if (this.#queue.length === 0) await Promise.race([settled, new Promise<void>((resolve) => (this.#onSubmit = resolve))]);
+        this.#onSubmit = undefined;
       }
     } finally {
       // No await between the empty-queue check and here: a later submit starts a new loop.
@@ -55,9 +75,9 @@ export class GroupCommitter<Req, Res> {
     }
   }
 
-  async #write(requests: Req[]): Promise<Outcome<Res>[]> {
+  async #write(requests: Req[], handOff: () => void = () => {}): Promise<Outcome<Res>[]> {
     try {
-      const outcomes = await this.writeBatch(requests);
+      const outcomes = await this.writeBatch(requests, handOff);
       this.batches++;
       return outcomes;
     } catch (error) {

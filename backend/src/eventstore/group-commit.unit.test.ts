@@ -79,6 +79,38 @@ describe('GroupCommitter', () => {
     expect(committer.batches).toBe(2);
   });
 
+  it('starts the next batch when the writer hands off, with at most two batches in flight', async () => {
+    const started: number[][] = [];
+    const gates = new Map<number, ReturnType<typeof deferred>>();
+    const committer = new GroupCommitter<number, number>(async (requests, handOff) => {
+      started.push([...requests]);
+      const gate = deferred();
+      gates.set(requests[0]!, gate);
+      handOff();
+      await gate.promise;
+      return requests.map((r) => ({ ok: true, value: r * 10 }));
+    }, 10);
+    const first = committer.submit(1);
+    await tick();
+    const second = committer.submit(2);
+    await tick();
+    // The second began while the first is still open...
+    expect(started).toEqual([[1], [2]]);
+    const third = committer.submit(3);
+    await tick();
+    // ...but a third waits until the first has finished.
+    expect(started).toEqual([[1], [2]]);
+    gates.get(1)!.resolve();
+    expect(await within(first)).toBe(10);
+    await tick();
+    expect(started).toEqual([[1], [2], [3]]);
+    gates.get(2)!.resolve();
+    gates.get(3)!.resolve();
+    expect(await within(Promise.all([second, third]))).toEqual([20, 30]);
+    await within(committer.idle());
+    expect(committer.batches).toBe(3);
+  });
+
   it('never puts more than maxBatch requests in one batch, keeping their order', async () => {
     const writer = fakeWriter();
     const committer = new GroupCommitter(writer.writeBatch, 2);

@@ -106,6 +106,8 @@ export class EventStore {
   readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
   readonly #listeners = new Set<CommitListener>();
   #multiStatement: boolean | undefined;
+  /** Settles once the listeners have heard the latest batch (or it failed). */
+  #notified: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -114,7 +116,7 @@ export class EventStore {
     private readonly redactions?: RedactionSource,
   ) {
     this.#committer = new GroupCommitter(
-      (requests) => this.#writeBatch(requests),
+      (requests, handOff) => this.#writeBatch(requests, handOff),
       MAX_BATCH_REQUESTS,
       (error) => !(toAppError(error) instanceof UnavailableError),
     );
@@ -339,28 +341,39 @@ export class EventStore {
     await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(tx);
   }
 
-  async #writeBatch(requests: readonly AppendRequest[]): Promise<Outcome<AppendResult>[]> {
+  async #writeBatch(requests: readonly AppendRequest[], handOff: () => void): Promise<Outcome<AppendResult>[]> {
     const keys = await this.keyring.keysFor(requests.flatMap((r) => r.events.map((e) => dataSubjectOf(e, r.actor))));
     await this.projector.prepare(this.db);
-    const { outcomes, recorded } = await this.db.connection().execute(async (connection) => {
+    const written = this.db.connection().execute(async (connection) => {
       try {
-        return await this.#decideAndWrite(connection, requests, keys);
+        return await this.#decideAndWrite(connection, requests, keys, handOff);
       } catch (error) {
         // The connection goes back to the pool: never with a transaction open.
         await sql`rollback`.execute(connection).catch(() => {});
         throw error;
       }
     });
-    if (recorded.length > 0) for (const listener of this.#listeners) listener(recorded);
-    return outcomes;
+    // Two batches may be in flight (see GroupCommitter): listeners still hear them in commit order.
+    const previous = this.#notified;
+    const notified = written.then(
+      ({ recorded }) =>
+        previous.then(() => {
+          if (recorded.length > 0) for (const listener of this.#listeners) listener(recorded);
+        }),
+      () => previous,
+    );
+    this.#notified = notified.catch(() => {});
+    await notified;
+    return (await written).outcomes;
   }
 
   /**
    * The batch's transaction in three round trips where the driver allows
    * (begin and lock; read; write and commit): decides every request on what
-   * it read, seals, chains and writes what it accepted.
+   * it read, seals, chains and writes what it accepted. Hands off to the next
+   * batch as its commit leaves.
    */
-  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>) {
+  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, handOff: () => void) {
     // The lock is its own statement: a statement's snapshot is taken when it
     // starts, so what is read after the lock must be read by a later one.
     await this.#send(tx, ['begin', `select pg_advisory_xact_lock(${APPEND_LOCK})`]);
@@ -424,6 +437,8 @@ export class EventStore {
 
     const streams = [...new Set(rows.map((r) => r.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
     const write = rows.length > 0 ? [this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded))] : [];
+    // The next batch may begin and queue for the lock while this one commits.
+    handOff();
     await this.#send(tx, [...write, 'commit']);
     return { outcomes, recorded };
   }
