@@ -178,26 +178,29 @@ export class EventStore {
   }
 
   /**
-   * Rows after `after` with only what decoding needs, in the cheapest forms
-   * to parse: the sealed bytes in base64 (hex is slower to decode) and the
-   * time in epoch milliseconds.
+   * Rows after `after` with only what decoding needs, the whole page as one
+   * JSON array of arrays: one value to receive instead of ten per row (the
+   * drivers' per-field parsing cost more than decrypting), the sealed bytes
+   * in base64 (hex is slower to decode) and the time in epoch milliseconds.
    */
   async #sealedPage(executor: Kysely<Database>, after: number, limit: number): Promise<SealedRow[]> {
-    const { rows } = await sql<{ position: number; stream: string; version: number; type: string; actor: string | null; at: number; key_id: string; nonce: string; ciphertext: string; metadata: SealedRow['metadata'] }>`
-      select position, stream, version, type, actor, floor(extract(epoch from occurred_at) * 1000)::int8 as at, key_id,
-        encode(nonce, 'base64') as nonce, encode(ciphertext, 'base64') as ciphertext, metadata
-      from events where position > ${after} order by position limit ${limit}`.execute(executor);
-    return rows.map((row) => ({
-      position: row.position,
-      stream: row.stream,
-      version: row.version,
-      type: row.type,
-      actor: row.actor,
-      occurred_at: new Date(row.at),
-      key_id: row.key_id,
-      nonce: Buffer.from(row.nonce, 'base64'),
-      ciphertext: Buffer.from(row.ciphertext, 'base64'),
-      metadata: row.metadata,
+    const { rows } = await sql<{ page: string }>`
+      select coalesce(json_agg(json_build_array(position, stream, version, type, actor,
+        floor(extract(epoch from occurred_at) * 1000)::int8, key_id, encode(nonce, 'base64'), encode(ciphertext, 'base64'), metadata)
+        order by position), '[]')::text as page
+      from (select * from events where position > ${after} order by position limit ${limit}) as page`.execute(executor);
+    const page = JSON.parse(rows[0]!.page) as [number, string, number, string, string | null, number, string, string, string, SealedRow['metadata']][];
+    return page.map(([position, stream, version, type, actor, at, keyId, nonce, ciphertext, metadata]) => ({
+      position,
+      stream,
+      version,
+      type,
+      actor,
+      occurred_at: new Date(at),
+      key_id: keyId,
+      nonce: Buffer.from(nonce, 'base64'),
+      ciphertext: Buffer.from(ciphertext, 'base64'),
+      metadata,
     }));
   }
 
