@@ -142,14 +142,17 @@ export function verdicts(results: BenchResults, profile: Profile): Verdict[] {
   else out.push(missing('7. Initial JS + CSS, gzipped', '≤ 120 KB', reason(b)));
   const i = results.ingest;
   if (isAvailable(i)) {
-    const perEvent = (i.applyMs / i.applyCount) * i.count;
     out.push({ metric: `7. IndexedDB ingest of ${n(i.count)} messages (one bulkPut)`, target: '< 1 s', measured: ms(i.bulkMs), met: i.bulkMs < 1000 });
-    out.push({
-      metric: `7. … as catch-up applies them (one transaction per event)`,
-      target: '< 1 s',
-      measured: i.applyCount === i.count ? ms(i.applyMs) : `${ms(i.applyMs)} for ${n(i.applyCount)}, ≈ ${ms(perEvent)} for ${n(i.count)} (scaled)`,
-      met: perEvent < 1000,
-    });
+    for (const c of i.catchUp) {
+      const scaled = (c.ms / c.events) * i.count;
+      const took = c.events === i.count ? ms(c.ms) : `${ms(c.ms)} for ${n(c.events)}, ≈ ${ms(scaled)} for ${n(i.count)} (scaled)`;
+      out.push({
+        metric: c.mix === 'message.sent' ? '7. … as the PWA catches up on them (hello → live)' : `7. … a mixed catch-up of ${n(i.count)} events in the PWA (metric 6 on the client)`,
+        target: '< 1 s',
+        measured: `${took} in ${n(c.batches)} transactions (Chromium CPU ${ms(c.cpuMs)})`,
+        met: scaled < 1000,
+      });
+    }
   } else out.push(missing('7. IndexedDB ingest', '< 1 s', reason(i)));
 
   // 8. Crypto

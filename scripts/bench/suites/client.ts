@@ -1,11 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import { BENCH_ME, BENCH_ROOMS, catchUpFrames, type CatchUpMix } from '../browser/catch-up-frames';
+import { cpuOf, track } from '../lib/proc';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DIST = join(ROOT, 'frontend/dist');
@@ -17,16 +21,37 @@ export interface BundleResult {
   readonly gzipBytes: number;
 }
 
-/** Metric 7b: IndexedDB ingest of `count` messages in Chromium through the PWA's replica. */
+/** A catch-up replayed to the PWA's Connection and applied by its sync code (median of `RUNS`). */
+export interface CatchUpIngest {
+  readonly mix: CatchUpMix;
+  readonly events: number;
+  /** From `hello` to live: frames received, validated, batched and stored. */
+  readonly ms: number;
+  /** CPU time Chromium's processes (page, browser with IndexedDB, network) used meanwhile: less noisy on a shared machine. */
+  readonly cpuMs: number;
+  /** The same with nothing stored: what receiving and validating the frames alone takes. */
+  readonly receiveMs: number;
+  /** IndexedDB transactions (batches) the catch-up took. */
+  readonly batches: number;
+  /** Answers a live query over the room list and one room's timeline got (what would redraw the UI). */
+  readonly redraws: number;
+  /** Longest main-thread task meanwhile (0: none over 50 ms, the shortest Chromium reports). */
+  readonly longestTaskMs: number;
+}
+
+/** Metric 7b (and 6 on the client's side): IndexedDB ingest in Chromium through the PWA's replica. */
 export interface IngestResult {
   readonly count: number;
-  /** One `applyEvent` per message, as catch-up does (a transaction each), for `applyCount` messages. */
-  readonly applyCount: number;
-  readonly applyMs: number;
-  /** One `bulkPut` of all of them, as a history page does. */
+  /** One `bulkPut` of `count` messages, as a history page is stored. */
   readonly bulkMs: number;
+  readonly bulkCpuMs: number;
+  /** Catch-ups as the PWA applies them. */
+  readonly catchUp: readonly CatchUpIngest[];
   readonly browser: string;
 }
+
+/** Each measurement runs this many times; the median is reported (the machine is shared). */
+const RUNS = 3;
 
 /** Reads the built index.html: initial scripts, module preloads and stylesheets (lazy chunks excluded). */
 export function measureBundle(): BundleResult | { readonly unavailable: string } {
@@ -48,8 +73,114 @@ export function measureBundle(): BundleResult | { readonly unavailable: string }
   return { files, gzipBytes: files.reduce((sum, f) => sum + f.gzipBytes, 0) };
 }
 
-/** Bundles the PWA's replica code, serves it on a loopback origin and times the ingest in headless Chromium. */
-export async function measureIngest(count: number, applyCount: number): Promise<IngestResult | { readonly unavailable: string }> {
+/** The processes under `root` (Chromium's: zygotes, renderers, GPU, network, storage). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const visit = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== pid) continue;
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(root);
+  return found;
+}
+
+/** One measurement as the page reports it (see `ingest-entry.mjs`), with Chromium's CPU time between its marks. */
+interface PageRun {
+  readonly label: string;
+  readonly ms: number;
+  readonly batches?: number;
+  readonly received?: number;
+  readonly redraws: number;
+  readonly longestTaskMs: number;
+  readonly lastPosition: number;
+  readonly stored: number;
+  cpuMs: number;
+}
+
+const MIXES: readonly CatchUpMix[] = ['message.sent', 'mixed'];
+
+const bodyOf = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => resolve(text));
+  });
+
+/**
+ * Serves the bundled page, replays each catch-up (frames serialised once up front, then `ready`) to every socket
+ * that says `hello` on `/catch-up/<mix>`, reads Chromium's CPU time when the page marks a run's start and end,
+ * and resolves `results` with the page's runs.
+ */
+async function serve(script: string, events: number, chromiumPid: () => number | undefined) {
+  const replays = new Map(MIXES.map((mix) => [`/catch-up/${mix}`, [...catchUpFrames(mix, events), { type: 'ready', position: events }].map((f) => JSON.stringify(f))]));
+  const marks = new Map<string, number>();
+  let report!: (runs: PageRun[]) => void;
+  let fail!: (error: Error) => void;
+  const results = new Promise<PageRun[]>((resolve, reject) => {
+    report = resolve;
+    fail = reject;
+  });
+  const server = createServer(async (req, res) => {
+    if (req.url === '/ingest.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    if (req.method === 'POST' && req.url === '/mark') {
+      const pid = chromiumPid();
+      marks.set(await bodyOf(req), pid ? cpuOf([pid, ...descendants(pid)]) : 0);
+      return res.end();
+    }
+    if (req.method === 'POST' && req.url === '/result') {
+      const answer = JSON.parse(await bodyOf(req)) as PageRun[] | { error: string };
+      res.end();
+      if ('error' in answer) return fail(new Error(answer.error));
+      for (const run of answer) run.cpuMs = ((marks.get(`${run.label} end`) ?? 0) - (marks.get(`${run.label} start`) ?? 0)) * 1000;
+      return report(answer);
+    }
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/ingest.js"></script>');
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket, req) => {
+    const replay = replays.get(req.url ?? '');
+    if (!replay) return socket.close(1008);
+    socket.once('message', () => {
+      for (const frame of replay) socket.send(frame);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => {
+    wss.close();
+    server.close();
+  };
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, results, fail, close };
+}
+
+/** The median run (by wall time) of those whose label starts with `prefix`. */
+function medianOf(runs: readonly PageRun[], prefix: string): PageRun {
+  const matching = runs.filter((r) => r.label.startsWith(`${prefix} `)).sort((a, b) => a.ms - b.ms);
+  return matching[Math.floor(matching.length / 2)]!;
+}
+
+/** How far a run got, against what it should have reached. */
+function reached(run: PageRun): number | undefined {
+  if (run.label.startsWith('receive')) return run.received;
+  return run.label.startsWith('catch-up') ? run.lastPosition : run.stored;
+}
+
+/**
+ * Bundles the PWA's replica and sync code and times, in headless Chromium started without DevTools, a history page
+ * stored with one bulkPut and catch-ups applied as the PWA applies them.
+ */
+export async function measureIngest(count: number, events: number): Promise<IngestResult | { readonly unavailable: string }> {
   if (!existsSync(CHROMIUM)) return { unavailable: `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` };
   if (!existsSync(join(ROOT, 'frontend/src/db/replica.ts'))) return { unavailable: 'the PWA has no replica (frontend/src/db/replica.ts)' };
   const bundle = await build({
@@ -61,25 +192,43 @@ export async function measureIngest(count: number, applyCount: number): Promise<
     minify: true,
     logLevel: 'silent',
   });
-  const script = bundle.outputFiles[0]!.text;
-  const server = createServer((req, res) => {
-    if (req.url === '/ingest.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/ingest.js"></script>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  let pid: number | undefined;
+  const page = await serve(bundle.outputFiles[0]!.text, events, () => pid);
+  const profile = mkdtempSync(join(tmpdir(), 'bench-chromium-'));
+  const plan = { count, runs: RUNS, mixes: MIXES, rooms: BENCH_ROOMS, me: BENCH_ME };
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const chromium = track(spawn(CHROMIUM, [...args, `${page.origin}/?plan=${encodeURIComponent(JSON.stringify(plan))}`], { stdio: 'ignore' }));
+  pid = chromium.pid;
+  const exited = (code: number | null) => page.fail(new Error(`Chromium exited (${code}) before reporting`));
+  chromium.once('exit', exited);
+  const timer = setTimeout(() => page.fail(new Error('Chromium did not report within 10 minutes')), 600_000);
   try {
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    type Ingest = (n: number, applyN: number) => Promise<{ applyMs: number; applied: number; bulkMs: number; stored: number }>;
-    const result = await page.evaluate(([n, applyN]) => (globalThis as unknown as { benchIngest: Ingest }).benchIngest(n, applyN), [count, applyCount] as const);
-    if (result.applied !== applyCount || result.stored !== count) throw new Error(`ingest stored ${result.applied} / ${result.stored} messages`);
-    return { count, applyCount, applyMs: Math.round(result.applyMs), bulkMs: Math.round(result.bulkMs), browser: `Chromium ${browser.version()}` };
+    const runs = await page.results;
+    for (const run of runs) {
+      const expected = run.label.startsWith('bulkPut') ? count : events;
+      if (reached(run) !== expected) throw new Error(`${run.label} reached ${reached(run)} of ${expected}`);
+    }
+    const catchUp = MIXES.map((mix): CatchUpIngest => {
+      const applied = medianOf(runs, `catch-up ${mix}`);
+      return {
+        mix,
+        events,
+        ms: Math.round(applied.ms),
+        cpuMs: Math.round(applied.cpuMs),
+        receiveMs: Math.round(medianOf(runs, `receive ${mix}`).ms),
+        batches: applied.batches ?? 0,
+        redraws: applied.redraws,
+        longestTaskMs: Math.round(applied.longestTaskMs),
+      };
+    });
+    const bulk = medianOf(runs, 'bulkPut');
+    const browser = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ').slice(0, 2).join(' ');
+    return { count, bulkMs: Math.round(bulk.ms), bulkCpuMs: Math.round(bulk.cpuMs), catchUp, browser };
   } finally {
-    await browser.close();
-    server.close();
+    clearTimeout(timer);
+    chromium.off('exit', exited);
+    chromium.kill();
+    page.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
