@@ -3,6 +3,8 @@ import type { Database, ProjectionTable } from '../db/types';
 
 /** Rows per INSERT: one JSON parameter of a few megabytes. */
 const CHUNK = 20_000;
+/** From this many rows a table's indexes are built after the load rather than kept up during it. */
+const REBUILD_INDEXES_FROM = 20_000;
 
 /** A table's new contents. */
 export interface TableContents {
@@ -20,15 +22,16 @@ interface IndexDefinition {
 /**
  * Replaces the contents of whole tables inside `tx`. Maintaining a btree
  * row by row (random keys) costs several times more than building it once
- * over the loaded table, so the tables' indexes and unique constraints are
- * dropped before the load and recreated after it, exactly as the catalog
- * defined them (recreating a constraint checks it again). DDL is
+ * over the loaded table, so a big table's indexes and unique constraints
+ * are dropped before its load and recreated after it, exactly as the
+ * catalog defined them (recreating a constraint checks it again); a small
+ * table keeps them (the DDL would cost more than it saves). DDL is
  * transactional: a failure leaves the old tables and indexes in place.
  */
 export async function rewriteTables(tx: Transaction<Database>, tables: readonly TableContents[]): Promise<void> {
-  const names = tables.map((t) => t.table);
-  const indexes = await indexesOf(tx, names);
-  await sql`truncate ${sql.join(names.map((name) => sql.table(name)))}`.execute(tx);
+  const big = tables.filter((t) => t.rows.length >= REBUILD_INDEXES_FROM).map((t) => t.table);
+  const indexes = big.length > 0 ? await indexesOf(tx, big) : [];
+  await sql`truncate ${sql.join(tables.map((t) => sql.table(t.table)))}`.execute(tx);
   for (const index of indexes) {
     await (index.constraint ? sql`alter table ${sql.table(index.table)} drop constraint ${sql.id(index.name)}` : sql`drop index ${sql.id(index.name)}`).execute(tx);
   }
