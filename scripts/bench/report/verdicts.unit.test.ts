@@ -114,7 +114,7 @@ describe('verdicts', () => {
     expect(sent!.met).toBe(false); // 0.5 ms × 10,000 = 5 s
     expect(sent!.measured).toMatch(/scaled/);
     expect(mixed!.met).toBe(true);
-    expect(mixed!.measured).toBe('900 ms in 5 transactions (Chromium CPU 1100 ms)');
+    expect(mixed!.measured).toBe('900 ms in 5 transactions, 2.25× the bulkPut');
   });
 });
 
