@@ -227,8 +227,11 @@ export async function measureIngest(count: number, events: number): Promise<Inge
   } finally {
     clearTimeout(timer);
     chromium.off('exit', exited);
+    const gone = chromium.exitCode !== null || chromium.signalCode !== null ? Promise.resolve() : new Promise((resolve) => chromium.once('exit', resolve));
     chromium.kill();
+    await gone;
     page.close();
-    rmSync(profile, { recursive: true, force: true });
+    // Its helper processes may still be writing to the profile for a moment.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
