@@ -20,6 +20,7 @@ function step(sendRate: number, fanout: number, p99: number): StepResult {
     lastError: undefined,
     serverCpuSeconds: 1,
     serverCpuShare: 0.5,
+    databaseCpuShare: 0.1,
     deliveriesPerServerCpuSecond: sendRate * fanout * 2,
     loadgenCpuShare: 0.3,
     maxSendLagMs: 1,
