@@ -102,8 +102,8 @@ describe('two people chatting in real time', () => {
     bob.once('dialog', (dialog) => void dialog.accept());
     await bob.getByRole('button', { name: 'Leave room' }).click();
     await bob.getByRole('heading', { name: /^Welcome/ }).waitFor();
-    // The room is forgotten locally at once, but a live batch that was already on its way (bob's own
-    // room.joined, say) can store it again until the room.left event arrives, so the sidebar must drop it soon.
+    // The room is forgotten locally at once, but the room-list refresh that bob's own room.joined started
+    // can answer from before the leave and store it again until room.left arrives: the sidebar must drop it soon.
     await expect.poll(() => bob.getByRole('link', { name: /^random/ }).count(), { timeout: 10_000 }).toBe(0);
   });
 
