@@ -1,11 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { UnavailableError } from '../errors/errors';
 import { GroupCommitter, type Outcome } from '../eventstore/group-commit';
-import { accessOf, type RoomAccessState } from './access';
-import type { RoomFacts } from './decide';
-import { membershipId } from './projections/memberships';
+import { loadRoomAccesses, type RoomAccessState } from './access';
 
 const MAX_LOOKUPS_PER_STATEMENT = 512;
 
@@ -34,15 +32,5 @@ export class RoomAccessLoader {
 }
 
 async function loadMany(db: Kysely<Database>, lookups: readonly { roomId: string; userId: string }[]): Promise<Outcome<RoomAccessState>[]> {
-  const pairs = lookups.map((l) => ({ room_id: l.roomId, membership_id: membershipId(l.roomId, l.userId) }));
-  const { rows } = await sql<{ room_id: string; membership_id: string; kind: RoomFacts['kind'] | null; member: boolean }>`
-    select q.room_id, q.membership_id,
-      (select kind from rooms where id = q.room_id) as kind,
-      exists (select 1 from memberships where id = q.membership_id) as member
-    from json_to_recordset(${JSON.stringify(pairs)}::json) as q(room_id text, membership_id text)`.execute(db);
-  const byPair = new Map(rows.map((row) => [`${row.room_id}\0${row.membership_id}`, accessOf(row.kind, row.member)]));
-  return pairs.map((pair) => {
-    const access = byPair.get(`${pair.room_id}\0${pair.membership_id}`);
-    return access ? { ok: true, value: access } : { ok: false, error: new Error('room access lookup answered no row') };
-  });
+  return (await loadRoomAccesses(db, lookups)).map((access) => ({ ok: true, value: access }));
 }

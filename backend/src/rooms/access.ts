@@ -10,18 +10,32 @@ export interface RoomAccessState {
 }
 
 /**
- * Loads a room and the user's membership, in one statement (one round trip:
- * it runs before every send). Private rooms and DMs exist only for their members.
+ * Loads a room and the user's membership, in one statement. Private rooms and
+ * DMs exist only for their members.
  */
 export async function loadRoomAccess(db: Kysely<Database>, roomId: string, userId: string): Promise<RoomAccessState> {
+  return (await loadRoomAccesses(db, [{ roomId, userId }]))[0]!;
+}
+
+/**
+ * `loadRoomAccess` for many (room, user) pairs in one statement, answers in
+ * the order asked; the list travels as one JSON parameter.
+ */
+export async function loadRoomAccesses(
+  db: Kysely<Database>,
+  lookups: readonly { readonly roomId: string; readonly userId: string }[],
+): Promise<RoomAccessState[]> {
+  const pairs = lookups.map((l) => ({ room_id: l.roomId, membership_id: membershipId(l.roomId, l.userId) }));
   const { rows } = await sql<{ kind: RoomFacts['kind'] | null; member: boolean }>`
-    select (select kind from rooms where id = ${roomId}) as kind,
-      exists (select 1 from memberships where id = ${membershipId(roomId, userId)}) as member`.execute(db);
-  const { kind, member } = rows[0]!;
-  return accessOf(kind, member);
+    select (select kind from rooms where id = q.room_id) as kind,
+      exists (select 1 from memberships where id = q.membership_id) as member
+    from rows from (json_to_recordset(${JSON.stringify(pairs)}::json) as (room_id text, membership_id text)) with ordinality as q(room_id, membership_id, n)
+    order by q.n`.execute(db);
+  if (rows.length !== lookups.length) throw new Error('room access lookup answered a different number of rows');
+  return rows.map((row) => accessOf(row.kind, row.member));
 }
 
 /** Access from a room's kind (`null`: no such room) and whether the user is a member. */
-export function accessOf(kind: RoomFacts['kind'] | null, member: boolean): RoomAccessState {
+function accessOf(kind: RoomFacts['kind'] | null, member: boolean): RoomAccessState {
   return { room: kind !== null && (member || kind === 'public') ? { kind } : undefined, isMember: member };
 }
