@@ -1,4 +1,5 @@
 import Dexie, { type EntityTable } from 'dexie';
+import { RoomEpochs } from './room-epochs';
 
 /** A room the user belongs to. */
 export interface RoomRow {
@@ -91,6 +92,8 @@ export class Replica extends Dexie {
   history!: EntityTable<HistoryRow, 'roomId'>;
   drafts!: EntityTable<DraftRow, 'roomId'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  /** When rooms were forgotten here, so a stale room-list answer does not bring one back. */
+  readonly roomEpochs = new RoomEpochs();
 
   constructor(userId: string) {
     super(`chatterlink-${userId}`);

@@ -119,6 +119,7 @@ export async function markRead(batch: ReplicaBatch, roomId: string, position: nu
 
 /** Drops a room the user no longer belongs to, with everything cached about it. */
 export async function forgetRoom(db: Replica, roomId: string): Promise<void> {
+  db.roomEpochs.forgot(roomId);
   await db.rooms.delete(roomId);
   await db.messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]).delete();
   await db.members.where('roomId').equals(roomId).delete();

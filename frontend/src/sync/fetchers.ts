@@ -9,14 +9,20 @@ export const PAGE_SIZE = 50;
 
 type ServerMessage = z.infer<typeof messagesResponse>['messages'][number];
 
-/** Replaces the replica's room list with the server's (new rooms added, left ones dropped). */
+/**
+ * Replaces the replica's room list with the server's (new rooms added, left
+ * ones dropped), except rooms forgotten here while the request was under way.
+ */
 export async function refreshRooms(db: Replica): Promise<z.infer<typeof roomsResponse>['rooms']> {
+  const asked = db.roomEpochs.now();
   const { rooms } = await api('GET', '/api/rooms', roomsResponse);
   await db.transaction('rw', [db.rooms, db.messages, db.members, db.history], async () => {
     const known = new Map((await db.rooms.toArray()).map((r) => [r.id, r]));
     for (const room of rooms) {
       const mine = known.get(room.id);
       known.delete(room.id);
+      // The answer may predate a leave committed meanwhile: the room comes back only with a newer answer.
+      if (db.roomEpochs.forgottenSince(room.id, asked)) continue;
       await db.rooms.put({
         id: room.id,
         name: room.name,
