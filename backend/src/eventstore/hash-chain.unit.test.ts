@@ -24,6 +24,14 @@ describe('chainHash', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  // Logs already stored were chained with these values: a faster encoding must give the same bytes.
+  it('keeps the hashes of chains already written (multi-byte text is length-prefixed in bytes)', () => {
+    expect(chainHash(prev, base).toString('hex')).toBe('47fe3b44d0863c0f0388e91d7c1e8140022910fd0caf5f8954ea26a5c8fd7584');
+    expect(chainHash(prev, { ...base, stream: 'room-été', actor: null, metadata: {} }).toString('hex')).toBe(
+      'f52bad2cfb0077ece02bd635592375a12e30aebdef4e736e62957da12920dbf4',
+    );
+  });
+
   it('GENESIS_HASH is 32 zero bytes', () => {
     expect(GENESIS_HASH.equals(Buffer.alloc(32))).toBe(true);
   });
