@@ -96,6 +96,20 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/** Resolves once none of `pids` runs any more (zombies count as gone), or after `timeoutMs`. */
+async function helpersGone(pids: readonly number[], timeoutMs: number): Promise<void> {
+  const running = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 /** One measurement as the page reports it (see `ingest-entry.mjs`), with Chromium's CPU time between its marks. */
 interface PageRun {
   readonly label: string;
@@ -227,11 +241,13 @@ export async function measureIngest(count: number, events: number): Promise<Inge
   } finally {
     clearTimeout(timer);
     chromium.off('exit', exited);
+    const helpers = pid ? descendants(pid) : [];
     const gone = chromium.exitCode !== null || chromium.signalCode !== null ? Promise.resolve() : new Promise((resolve) => chromium.once('exit', resolve));
     chromium.kill();
     await gone;
     page.close();
-    // Its helper processes may still be writing to the profile for a moment.
+    // Its helper processes outlive it for a moment and keep writing to the profile (rmSync then fails with ENOTEMPTY).
+    await helpersGone(helpers, 5_000);
     rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
