@@ -4,7 +4,7 @@ import type { MessageRow, Replica, RoomRow } from '../db/replica';
 export interface BatchReads {
   rooms?: readonly string[];
   messages?: readonly string[];
-  /** Positions of events that may create timeline items: every item stored there is read. */
+  /** Positions of events in `rooms` that may create timeline items: every item stored there in those rooms is read. */
   items?: { readonly from: number; readonly to: number };
 }
 
@@ -41,12 +41,11 @@ export class ReplicaBatch {
    */
   async load({ rooms = [], messages = [], items }: BatchReads): Promise<void> {
     const newRooms = rooms.filter((id) => !this.#rooms.has(id));
-    const [held, roomRows] = await Promise.all([
-      items ? this.db.messages.where('position').between(items.from, items.to, true, true).toArray() : [],
-      this.db.rooms.bulkGet(newRooms),
-    ]);
+    // One range per room on the timeline's index: a global `position` index would cost every stored message a write.
+    const itemsIn = (room: string) => this.db.messages.where('[roomId+position]').between([room, items!.from], [room, items!.to], true, true).toArray();
+    const [held, roomRows] = await Promise.all([items ? Promise.all(rooms.map(itemsIn)) : [], this.db.rooms.bulkGet(newRooms)]);
     if (items) this.#items = items;
-    for (const row of held) if (!this.#messages.has(row.id)) this.#messages.set(row.id, row);
+    for (const row of held.flat()) if (!this.#messages.has(row.id)) this.#messages.set(row.id, row);
     newRooms.forEach((id, i) => this.#rooms.set(id, roomRows[i] ?? null));
     const newMessages = messages.filter((id) => !this.#messages.has(id));
     if (newMessages.length === 0) return;
