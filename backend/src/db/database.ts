@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock';
 import { PGliteDialect } from './pglite-dialect';
@@ -48,7 +48,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     // So must a checked-out client (e.g. mid-transaction): pg emits 'error' on it, which
     // would be unhandled and kill the process; the query in flight fails with it instead.
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: answeringLastStatement(pool) }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   const unlock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
@@ -69,4 +69,30 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     unlock();
     throw error;
   }
+}
+
+/**
+ * node-pg answers a simple query of several statements with one result per
+ * statement, which Kysely reads as no rows at all. Through this pool such a
+ * query answers with its last statement's result, so a caller can send a
+ * transaction's first statements and a read in one round trip.
+ */
+function answeringLastStatement(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, parameters?: readonly unknown[]) => {
+      if (typeof text !== 'string') return client.query(text as pg.Submittable);
+      return client.query(text, parameters as unknown[]).then((result: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(result) ? result.at(-1) : result));
+    }) as PostgresPoolClient['query'],
+    release: () => client.release(),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let facade = wrapped.get(client);
+      if (!facade) wrapped.set(client, (facade = wrap(client)));
+      return facade;
+    },
+    end: () => pool.end(),
+  };
 }

@@ -77,8 +77,9 @@ export interface Projector {
   /** Learns, once, what it needs of the schema; cheap after the first call. */
   prepare(db: Kysely<Database>): Promise<void>;
   /**
-   * A `json` expression of the rows `events` may touch. Built before the
-   * batch's outcomes are known, so it may name events that end up not recorded.
+   * A `json` expression of the rows `events` may touch, without bind
+   * parameters (it travels with the append lock). Built before the batch's
+   * outcomes are known, so it may name events that end up not recorded.
    */
   touchedRows(events: readonly RecordedChatEvent[]): RawBuilder<unknown>;
   /** Folds the recorded events into those rows; answers data-modifying statements (each fit for a `WITH`) writing back what changed. */
@@ -347,9 +348,11 @@ export class EventStore {
   async #writeBatch(requests: readonly AppendRequest[], handOff: () => void): Promise<Outcome<AppendResult>[]> {
     const keys = await this.keyring.keysFor(requests.flatMap((r) => r.events.map((e) => dataSubjectOf(e, r.actor))));
     await this.projector.prepare(this.db);
+    // Built before the lock: only running it needs the lock.
+    const stateQuery = this.#stateQuery(requests);
     const written = this.db.connection().execute(async (connection) => {
       try {
-        return await this.#decideAndWrite(connection, requests, keys, handOff);
+        return await this.#decideAndWrite(connection, requests, keys, stateQuery, handOff);
       } catch (error) {
         // The connection goes back to the pool: never with a transaction open.
         await sql`rollback`.execute(connection).catch(() => {});
@@ -371,16 +374,16 @@ export class EventStore {
   }
 
   /**
-   * The batch's transaction in three round trips where the driver allows
-   * (begin and lock; read; write and commit): decides every request on what
+   * The batch's transaction in two round trips where the driver allows
+   * (begin, lock and read; write and commit): decides every request on what
    * it read, seals, chains and writes what it accepted. Hands off to the next
    * batch as its commit leaves.
    */
-  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, handOff: () => void) {
+  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, stateQuery: string, handOff: () => void) {
     // The lock is its own statement: a statement's snapshot is taken when it
     // starts, so what is read after the lock must be read by a later one.
-    await this.#send(tx, ['begin', `select pg_advisory_xact_lock(${APPEND_LOCK})`]);
-    const state = await this.#readState(tx, requests);
+    const [row] = await this.#send<StateRow>(tx, ['begin', `select pg_advisory_xact_lock(${APPEND_LOCK})`, stateQuery]);
+    const state = stateOf(row!);
     let { position, hash } = state;
     const { seen, versions } = state;
 
@@ -447,42 +450,28 @@ export class EventStore {
   }
 
   /**
-   * One round trip for everything a batch decides on: the chain head, the
+   * The statement reading everything a batch decides on: the chain head, the
    * command ids already recorded, the streams' versions, and the projection
-   * rows its events may touch. Lists travel as one JSON parameter each (no
-   * bind parameter per item, and the same on both engines).
+   * rows its events may touch. It has no bind parameters (lists are inlined
+   * as one JSON constant each), so it can travel with the begin and the lock.
    */
-  async #readState(tx: Kysely<Database>, requests: readonly AppendRequest[]) {
+  #stateQuery(requests: readonly AppendRequest[]): string {
     const ids = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
     const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
     const provisional = requests.flatMap((r) =>
       r.events.map((e) => ({ ...e, position: 0, version: 0, actor: r.actor, occurredAt: r.occurredAt, metadata: {} }) as RecordedChatEvent),
     );
-    const { rows } = await sql<{
-      position: number | null;
-      hash: Buffer | null;
-      commands: [string, string | null, number[]][];
-      streams: Record<string, number>;
-      touched: unknown;
-    }>`
+    const compiled = sql`
       select head.position, head.hash,
         (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
-          where command_id = any(array(select json_array_elements_text(${JSON.stringify(ids)}::json)))) as commands,
+          where command_id = any(array(select json_array_elements_text(${jsonLiteral(ids)})))) as commands,
         (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
-          where stream = any(array(select json_array_elements_text(${JSON.stringify(streams)}::json)))) as streams,
+          where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
         ${this.projector.touchedRows(provisional)} as touched
       from (select 1) as one
-      left join lateral (select position, hash from events order by position desc limit 1) as head on true`.execute(tx);
-    const row = rows[0]!;
-    const seen = new Map<string, { actor: string | null; positions: number[] }>();
-    for (const [id, actor, positions] of row.commands) seen.set(id, { actor, positions: positions.map(Number) });
-    return {
-      position: row.position === null ? 0 : Number(row.position),
-      hash: row.hash ?? GENESIS_HASH,
-      seen,
-      versions: new Map(Object.entries(row.streams)),
-      touched: row.touched,
-    };
+      left join lateral (select position, hash from events order by position desc limit 1) as head on true`.compile(this.db);
+    if (compiled.parameters.length > 0) throw new Error('the append read statement must carry no bind parameters');
+    return compiled.sql;
   }
 
   /**
@@ -536,24 +525,49 @@ export class EventStore {
 
   /**
    * Runs parameterless statements in order, as one simple query (one round
-   * trip) where the driver allows it: node-pg does; PGlite's `query` refuses
-   * several commands (it is in-process: there is no round trip to save), and
-   * then they go one by one. Learnt on the first batch.
+   * trip) where the driver allows it, and answers the last one's rows:
+   * node-pg does; PGlite's `query` refuses several commands (it is
+   * in-process: there is no round trip to save), and then they go one by
+   * one. Learnt on the first batch.
    */
-  async #send(executor: Kysely<Database>, statements: readonly string[]): Promise<void> {
+  async #send<R = unknown>(executor: Kysely<Database>, statements: readonly string[]): Promise<R[]> {
     if (this.#multiStatement !== false && statements.length > 1) {
       try {
-        await executor.executeQuery(CompiledQuery.raw(statements.join(';\n')));
+        const { rows } = await executor.executeQuery<R>(CompiledQuery.raw(statements.join(';\n')));
         this.#multiStatement = true;
-        return;
+        return rows;
       } catch (error) {
         // Refused at parse time, before running anything: safe to send them one by one.
         if (this.#multiStatement || (error as { code?: string }).code !== SYNTAX_ERROR) throw error;
         this.#multiStatement = false;
       }
     }
-    for (const statement of statements) await executor.executeQuery(CompiledQuery.raw(statement));
+    let rows: R[] = [];
+    for (const statement of statements) ({ rows } = await executor.executeQuery<R>(CompiledQuery.raw(statement)));
+    return rows;
   }
+}
+
+/** What the batch's read answers (see `#stateQuery`). */
+interface StateRow {
+  position: number | null;
+  hash: Buffer | null;
+  commands: [string, string | null, number[]][];
+  streams: Record<string, number>;
+  touched: unknown;
+}
+
+/** The batch's starting point: the chain head, the command ids already recorded, the streams' versions. */
+function stateOf(row: StateRow) {
+  const seen = new Map<string, { actor: string | null; positions: number[] }>();
+  for (const [id, actor, positions] of row.commands) seen.set(id, { actor, positions: positions.map(Number) });
+  return {
+    position: row.position === null ? 0 : Number(row.position),
+    hash: row.hash ?? GENESIS_HASH,
+    seen,
+    versions: new Map(Object.entries(row.streams)),
+    touched: row.touched,
+  };
 }
 
 /** An event row as the chain covers it, with its links. */

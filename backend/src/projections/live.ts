@@ -34,8 +34,8 @@ export function liveProjector(projections: readonly Projection[]): Projector {
         const ids = [...new Set(events.flatMap((e) => projection.keys(e)))];
         if (ids.length === 0) return [];
         return [
-          sql`${projection.table}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(projection.table)} t
-            where t.id = any(array(select json_array_elements_text(${JSON.stringify(ids)}::json))))`,
+          sql`${sql.lit(projection.table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(projection.table)} t
+            where t.id = any(array(select json_array_elements_text(${jsonLiteral(ids)}))))`,
         ];
       });
       return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
