@@ -5,6 +5,7 @@ import { AttemptLimiter } from '../limits/attempt-limiter';
 import { decideEndSession, decideRegister, decideStartSession } from './decide';
 import { userStream } from './events';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords';
+import { SessionLoader } from './session-loader';
 import type { SessionTokens } from './tokens';
 import { toUserDto } from './users';
 
@@ -31,12 +32,15 @@ export interface Principal {
 export class IdentityService {
   readonly #byIp = new AttemptLimiter(50, 15 * 60_000);
   readonly #byUsername = new AttemptLimiter(10, 15 * 60_000);
+  readonly #sessions: SessionLoader;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tokens: SessionTokens,
     private readonly defaultRoomId: string,
-  ) {}
+  ) {
+    this.#sessions = new SessionLoader(ctx.db);
+  }
 
   /** Registers an account. `createdBy` is the admin who creates it when registration is closed. */
   async register(input: { username: string; password: string }, createdBy?: Principal): Promise<UserDto> {
@@ -102,15 +106,12 @@ export class IdentityService {
   /** Resolves a token to its principal; ended, expired or forged sessions are refused. */
   async authenticate(token: string): Promise<Principal> {
     const claims = await this.tokens.verify(token);
-    const session = await this.ctx.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', claims.sessionId)
-      .executeTakeFirst();
+    const { session, user } = await this.#sessions.load(claims.sessionId);
     if (!session || session.user_id !== claims.userId || session.ended_at || session.expires_at <= this.ctx.clock.now()) {
       throw new UnauthorizedError('The session is invalid or has expired.');
     }
-    return { user: await this.#user(claims.userId), sessionId: claims.sessionId };
+    if (!user) throw new UnauthorizedError('The account no longer exists.');
+    return { user: toUserDto(user, this.ctx.config), sessionId: claims.sessionId };
   }
 
   /** Ends the session everywhere. Idempotent. */

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from '../errors/errors';
 
@@ -18,15 +18,20 @@ export interface TokenClaims {
  * checked against the sessions projection on every use, so logout is instant.
  */
 export class SessionTokens {
-  readonly #signingKey: Uint8Array;
+  /**
+   * Imported once: given raw bytes, jose imports a WebCrypto key on every
+   * sign and verify, the larger part of a session check's garbage.
+   */
+  readonly #signingKey: Promise<webcrypto.CryptoKey>;
   readonly #csrfKey: Buffer;
 
   constructor(secretKey: string) {
-    this.#signingKey = new Uint8Array(hkdfSync('sha256', secretKey, 'chatterlink', 'session-jwt', 32));
+    const rawSigningKey = new Uint8Array(hkdfSync('sha256', secretKey, 'chatterlink', 'session-jwt', 32));
+    this.#signingKey = webcrypto.subtle.importKey('raw', rawSigningKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     this.#csrfKey = Buffer.from(hkdfSync('sha256', secretKey, 'chatterlink', 'csrf', 32));
   }
 
-  sign(claims: TokenClaims, expiresAt: Date): Promise<string> {
+  async sign(claims: TokenClaims, expiresAt: Date): Promise<string> {
     return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
@@ -34,13 +39,13 @@ export class SessionTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(this.#signingKey);
+      .sign(await this.#signingKey);
   }
 
   /** Verifies signature, algorithm, issuer, audience and expiry; throws `UnauthorizedError` otherwise. */
   async verify(token: string): Promise<TokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.#signingKey, {
+      const { payload } = await jwtVerify(token, await this.#signingKey, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
         audience: AUDIENCE,

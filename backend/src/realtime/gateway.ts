@@ -1,10 +1,8 @@
 import { CLOSE, clientFrame, MAX_FRAME_BYTES, type ClientFrame, type ServerFrame } from '@chatterlink/schema/protocol';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type * as uWS from 'uWebSockets.js';
 import type { Config } from '../config/config';
-import type { Database } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors/errors';
 import type { RecordedChatEvent } from '../events';
@@ -18,6 +16,7 @@ import { roomStream } from '../rooms/events';
 import { toEventFrame } from './event-frame';
 import type { FanOut } from './fan-out';
 import type { Metrics } from './metrics';
+import type { RoomsOfLoader } from './rooms-of-loader';
 import { takeToken, type TokenBucketState } from './token-bucket';
 import { roomOfTopic, topics } from './topics';
 
@@ -89,7 +88,7 @@ export class Gateway {
   constructor(
     private readonly deps: {
       readonly config: Config;
-      readonly db: Kysely<Database>;
+      readonly roomsOf: RoomsOfLoader;
       readonly store: EventStore;
       readonly identity: IdentityService;
       readonly messages: MessagesService;
@@ -363,7 +362,7 @@ export class Gateway {
     let after = since;
     for (;;) {
       const target = this.deps.fanOut().position;
-      const rooms = await this.#roomsOf(userId);
+      const rooms = await this.deps.roomsOf.load(userId);
       // A client already at `target` (most reconnects) has nothing to read.
       const page = after < target ? await this.#catchUpPage(after, target, rooms) : [];
       if (data.closed) return;
@@ -399,11 +398,6 @@ export class Gateway {
       // (that rule would hide the newest ones and leave a gap at hand-over).
       allCommitted: true,
     });
-  }
-
-  async #roomsOf(userId: string): Promise<string[]> {
-    const rows = await this.deps.db.selectFrom('memberships').select('room_id').where('user_id', '=', userId).execute();
-    return rows.map((r) => r.room_id);
   }
 
   /** Waits until the socket's send buffer is below the soft limit (or it closed). */

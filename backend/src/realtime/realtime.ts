@@ -6,6 +6,7 @@ import { LocalBus, PostgresBus, RedisBus, redisChannel, type SignalBus } from '.
 import { FanOut } from './fan-out';
 import { DEFAULT_LIMITS, Gateway, type GatewayLimits } from './gateway';
 import { Presence } from './presence';
+import { RoomsOfLoader } from './rooms-of-loader';
 
 /** How the nodes of a deployment signal each other. */
 export type BusTarget = { kind: 'local' } | { kind: 'postgres'; url: string } | { kind: 'redis'; url: string };
@@ -43,9 +44,10 @@ export async function startRealtime(options: {
   let fanOut: FanOut | undefined;
   const bus = await openBus(options.bus, () => fanOut?.signal(), await store.logId());
 
+  const roomsOf = new RoomsOfLoader(db);
   const gateway: Gateway = new Gateway({
     config,
-    db,
+    roomsOf,
     store,
     identity,
     messages,
@@ -66,11 +68,9 @@ export async function startRealtime(options: {
     // Tell everyone who shares a room with the user (and the user's other
     // tabs): published on the user's rooms, so the query reads a few rows,
     // not every member of every room.
-    db.selectFrom('memberships')
-      .select('room_id')
-      .where('user_id', '=', userId)
-      .execute()
-      .then((rows) => gateway.sendPresence(userId, online, rows.map((r) => r.room_id)))
+    roomsOf
+      .load(userId)
+      .then((rooms) => gateway.sendPresence(userId, online, rooms))
       .catch((error: unknown) => logger.warn({ err: error }, 'presence fan-out failed'));
   });
 
