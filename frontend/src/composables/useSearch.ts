@@ -16,12 +16,10 @@ export function useSearch(query: Ref<string>) {
         results.value = [];
         return;
       }
-      results.value = await db.messages
-        .orderBy('position')
-        .reverse()
-        .filter((m) => m.body !== null && m.body.toLocaleLowerCase().includes(needle))
-        .limit(MAX_RESULTS)
-        .toArray();
+      // A full scan then a sort: an index on position alone would cost every stored message a write (the
+      // replica's hottest path) to speed up this rarer read.
+      const found = await db.messages.filter((m) => m.body !== null && m.body.toLocaleLowerCase().includes(needle)).toArray();
+      results.value = found.sort((a, b) => b.position - a.position).slice(0, MAX_RESULTS);
     },
     { immediate: true },
   );

@@ -80,7 +80,7 @@ describe('Outbox', () => {
     outbox.handleReply(ack(second, 11));
     await settle();
     expect(await db.outbox.count()).toBe(0);
-    const delivered = await db.messages.orderBy('position').toArray();
+    const delivered = await db.messages.toCollection().sortBy('position');
     expect(delivered.map((m) => [m.id, m.position, m.body, m.authorId])).toEqual([
       [first, 10, 'one', 'me'],
       [second, 11, 'two', 'me'],

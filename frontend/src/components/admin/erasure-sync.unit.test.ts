@@ -24,7 +24,7 @@ describe('room.author_erased in the replica', () => {
     await applyEvents(db, [frame(2, 'message.sent', 'alice', { messageId: 'm1', roomId: ROOM, body: 'alice wrote this' })], 'me');
     await applyEvents(db, [frame(3, 'message.sent', 'bob', { messageId: 'm2', roomId: ROOM, body: 'bob wrote this' })], 'me');
     await applyEvents(db, [frame(4, 'room.author_erased', null, { roomId: ROOM, userId: 'alice' })], 'me');
-    expect(await db.messages.orderBy('position').toArray()).toMatchObject([
+    expect(await db.messages.toCollection().sortBy('position')).toMatchObject([
       { id: 'm1', body: null, extra: { erased: true } },
       { id: 'm2', body: 'bob wrote this' },
     ]);
