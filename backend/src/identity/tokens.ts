@@ -1,6 +1,7 @@
-import { createHmac, hkdfSync, timingSafeEqual, webcrypto } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { UnauthorizedError } from '../errors/errors';
+import { verifiedHs256Payload } from './compact-jws';
 
 const ISSUER = 'chatterlink';
 const AUDIENCE = 'chatterlink';
@@ -18,20 +19,15 @@ export interface TokenClaims {
  * checked against the sessions projection on every use, so logout is instant.
  */
 export class SessionTokens {
-  /**
-   * Imported once: given raw bytes, jose imports a WebCrypto key on every
-   * sign and verify, the larger part of a session check's garbage.
-   */
-  readonly #signingKey: Promise<webcrypto.CryptoKey>;
+  readonly #signingKey: Uint8Array;
   readonly #csrfKey: Buffer;
 
   constructor(secretKey: string) {
-    const rawSigningKey = new Uint8Array(hkdfSync('sha256', secretKey, 'chatterlink', 'session-jwt', 32));
-    this.#signingKey = webcrypto.subtle.importKey('raw', rawSigningKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.#signingKey = new Uint8Array(hkdfSync('sha256', secretKey, 'chatterlink', 'session-jwt', 32));
     this.#csrfKey = Buffer.from(hkdfSync('sha256', secretKey, 'chatterlink', 'csrf', 32));
   }
 
-  async sign(claims: TokenClaims, expiresAt: Date): Promise<string> {
+  sign(claims: TokenClaims, expiresAt: Date): Promise<string> {
     return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
@@ -39,23 +35,20 @@ export class SessionTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(await this.#signingKey);
+      .sign(this.#signingKey);
   }
 
-  /** Verifies signature, algorithm, issuer, audience and expiry; throws `UnauthorizedError` otherwise. */
+  /**
+   * Verifies signature, algorithm, issuer, audience, expiry and not-before
+   * (as jose's jwtVerify does, without clock tolerance); throws
+   * `UnauthorizedError` otherwise.
+   */
   async verify(token: string): Promise<TokenClaims> {
-    try {
-      const { payload } = await jwtVerify(token, await this.#signingKey, {
-        algorithms: [ALGORITHM],
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        requiredClaims: ['exp', 'sub'],
-      });
-      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') throw new Error('missing claims');
-      return { userId: payload.sub, sessionId: payload.sid };
-    } catch {
+    const claims = verifiedHs256Payload(token, this.#signingKey);
+    if (!claims || !claimsHold(claims, Math.floor(Date.now() / 1000))) {
       throw new UnauthorizedError('The session is invalid or has expired.');
     }
+    return { userId: claims.sub as string, sessionId: claims.sid as string };
   }
 
   /** The CSRF token of a session: an HMAC of its id, so nothing extra is stored. */
@@ -69,4 +62,19 @@ export class SessionTokens {
     const actual = Buffer.from(candidate);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
+}
+
+/** The registered claims a session token must carry at `now` (seconds), plus its session id. */
+function claimsHold(claims: Record<string, unknown>, now: number): boolean {
+  const { iss, aud, exp, nbf, iat, sub, sid } = claims;
+  return (
+    iss === ISSUER &&
+    (aud === AUDIENCE || (Array.isArray(aud) && aud.includes(AUDIENCE))) &&
+    typeof exp === 'number' &&
+    exp > now &&
+    (nbf === undefined || (typeof nbf === 'number' && nbf <= now)) &&
+    (iat === undefined || typeof iat === 'number') &&
+    typeof sub === 'string' &&
+    typeof sid === 'string'
+  );
 }

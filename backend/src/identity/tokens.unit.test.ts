@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { base64url, decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { base64url, decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '../errors/errors';
 import { SessionTokens } from './tokens';
@@ -151,6 +151,30 @@ describe('SessionTokens.sign/verify', () => {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(SECRET));
     await expectUnauthorized(tokens, raw);
+  });
+
+  it('rejects a token not valid yet (nbf in the future) and accepts one whose nbf has passed', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectUnauthorized(tokens, await forge((jwt) => jwt.setNotBefore(now + 60)));
+    expect(await tokens.verify(await forge((jwt) => jwt.setNotBefore(now - 60)))).toEqual({ userId, sessionId });
+  });
+
+  it('accepts an audience list that names chatterlink, and rejects one that does not', async () => {
+    expect(await tokens.verify(await forge((jwt) => jwt.setAudience(['other', 'chatterlink'])))).toEqual({ userId, sessionId });
+    await expectUnauthorized(tokens, await forge((jwt) => jwt.setAudience(['other', 'someone-else'])));
+  });
+
+  it.each([
+    ['a numeric subject', { sub: 42 }],
+    ['a string expiry', { exp: String(Math.floor(Date.now() / 1000) + 3600) }],
+    ['a numeric session id', { sid: 7 }],
+    ['a string not-before', { nbf: '0' }],
+    ['a string issued-at', { iat: '0' }],
+  ])('rejects %s', async (_, claim) => {
+    const valid = { sid: sessionId, sub: userId, iss: 'chatterlink', aud: 'chatterlink', exp: Math.floor(Date.now() / 1000) + 3600 };
+    expect(await tokens.verify(await new SignJWT(valid).setProtectedHeader({ alg: 'HS256' }).sign(signingKey(SECRET)))).toEqual({ userId, sessionId });
+    // Claims of the wrong type are what is tested: jose's own types would forbid them.
+    await expectUnauthorized(tokens, await new SignJWT({ ...valid, ...claim } as JWTPayload).setProtectedHeader({ alg: 'HS256' }).sign(signingKey(SECRET)));
   });
 
   it.each(['', 'garbage', 'a.b.c', 'a.b'])('rejects the malformed token %j', async (token) => {
