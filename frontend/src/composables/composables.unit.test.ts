@@ -1,10 +1,12 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { effectScope, ref, type EffectScope } from 'vue';
 import { useSessionStore } from '../stores/session';
+import { PAGE_SIZE } from '../sync/fetchers';
 import { ChatClient } from '../sync/chat-client';
 import { useDraft } from './useDraft';
 import { useRooms } from './useRooms';
+import { INITIAL_WINDOW } from '../timeline/window';
 import { useTimeline } from './useTimeline';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,6 +66,48 @@ describe('stores and composables over the replica', () => {
       [id, 'pending'],
     ]);
     expect(timeline.newestPosition.value).toBe(5);
+  });
+
+  it('shows a window of the newest held rows, grows it over held rows first, then fetches older pages', async () => {
+    const held = INITIAL_WINDOW + 50;
+    const at = new Date().toISOString();
+    await client.db.messages.bulkPut(
+      Array.from({ length: held }, (_, i) => ({ id: `m${i + 1}`, roomId: 'r', position: i + 1, authorId: 'bob', body: 'x', at, reactions: [] })),
+    );
+    // The server's older page (positions 0 and below) as the real fetcher would store it.
+    const fetchPage = vi.spyOn(client, 'loadOlder').mockImplementation(async (roomId) => {
+      await client.db.messages.bulkPut(
+        Array.from({ length: PAGE_SIZE }, (_, i) => ({ id: `old${i}`, roomId, position: -i, authorId: 'bob', body: 'x', at, reactions: [] })),
+      );
+    });
+    const timeline = scope.run(() => useTimeline(ref('r')))!;
+    const positions = () => timeline.rows.value.flatMap((r) => (r.kind === 'message' ? [r.message.position] : []));
+    await until(() => positions().length === INITIAL_WINDOW);
+    expect(positions()[0]).toBe(held - INITIAL_WINDOW + 1);
+    expect(timeline.newestPosition.value).toBe(held);
+
+    await timeline.loadOlder();
+    await until(() => positions().length === held);
+    expect(positions()[0]).toBe(1);
+    expect(fetchPage).not.toHaveBeenCalled();
+
+    await timeline.loadOlder();
+    await until(() => positions().length === held + PAGE_SIZE);
+    expect(fetchPage).toHaveBeenCalledTimes(1);
+    expect(positions()[0]).toBe(-(PAGE_SIZE - 1));
+  });
+
+  it('grows the window to reach a position held beyond it', async () => {
+    const at = new Date().toISOString();
+    const held = INITIAL_WINDOW * 3;
+    await client.db.messages.bulkPut(
+      Array.from({ length: held }, (_, i) => ({ id: `m${i + 1}`, roomId: 'r', position: i + 1, authorId: 'bob', body: 'x', at, reactions: [] })),
+    );
+    await client.db.history.put({ roomId: 'r', hasMore: false });
+    const timeline = scope.run(() => useTimeline(ref('r')))!;
+    await timeline.reach(42);
+    const first = timeline.rows.value.find((r) => r.kind === 'message');
+    expect(first?.kind === 'message' && first.message.position).toBe(42);
   });
 
   it('lists rooms and DMs apart, by name', async () => {

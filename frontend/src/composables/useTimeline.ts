@@ -1,6 +1,7 @@
 import { computed, getCurrentScope, shallowRef, watch, type Ref } from 'vue';
-import type { MessageRow } from '../db/replica';
+import { PAGE_SIZE } from '../sync/fetchers';
 import { timelineRows } from '../timeline/rows';
+import { grownWindow, heldCount, INITIAL_WINDOW, readWindow, windowReaching, type RoomWindow } from '../timeline/window';
 import { useChat } from './useChat';
 import { useLiveQuery } from './useLiveQuery';
 import { useOutbox } from './useOutbox';
@@ -8,16 +9,21 @@ import { useOutbox } from './useOutbox';
 /** How far back `reach` pages at most (× PAGE_SIZE messages) before showing the oldest it got. */
 const REACH_PAGES = 40;
 
-/** A room's timeline from the replica, and paging further back through the server. */
+/**
+ * A room's timeline from the replica: a window over its newest held rows, grown to every held row when the user
+ * scrolls to the top, then paging further back through the server.
+ */
 export function useTimeline(roomId: Ref<string>) {
   const chat = useChat();
   const { db } = chat;
   const { queued } = useOutbox(roomId);
-  const messages = useLiveQuery(
-    () => db.messages.where('[roomId+position]').between([roomId.value, -Infinity], [roomId.value, Infinity]).toArray(),
-    [] as MessageRow[],
-    [roomId],
-  );
+  const windowSize = shallowRef(INITIAL_WINDOW);
+  watch(roomId, () => (windowSize.value = INITIAL_WINDOW));
+  const view = useLiveQuery(() => readWindow(db.messages, roomId.value, windowSize.value), { roomId: '', rows: [] } as RoomWindow, [
+    roomId,
+    windowSize,
+  ]);
+  const messages = computed(() => view.value.rows);
   const history = useLiveQuery(() => db.history.get(roomId.value), undefined, [roomId]);
   const loading = shallowRef(false);
   const loadError = shallowRef('');
@@ -35,23 +41,31 @@ export function useTimeline(roomId: Ref<string>) {
     }
   }
 
-  /** Fetches one older page; a no-op while one is loading or when the start is reached. */
+  /**
+   * Shows older rows: more of those held here, else one page fetched from the server; a no-op while a page is
+   * loading or when the start is reached.
+   */
   async function loadOlder(): Promise<void> {
-    if (loading.value || history.value?.hasMore === false) return;
-    await paging(() => chat.loadOlder(roomId.value));
+    if (loading.value) return;
+    const room = roomId.value;
+    const grown = grownWindow(windowSize.value, await heldCount(db.messages, room), PAGE_SIZE);
+    if (room !== roomId.value || loading.value) return;
+    if (grown.fetch && history.value?.hasMore === false) return;
+    windowSize.value = grown.size;
+    if (grown.fetch) await paging(() => chat.loadOlder(room));
   }
 
   // Watchers made after an await must still stop with the component.
   const scope = getCurrentScope();
   const oldestHeld = (room: string) => db.messages.where('[roomId+position]').between([room, -Infinity], [room, Infinity]).first();
 
-  /** Resolves once the live rows start with the message `id` (or the room changed meanwhile). */
-  function shown(id: string, room: string): Promise<void> {
+  /** Resolves once the live rows of `room` start at or before `position` (or the room changed meanwhile). */
+  function shown(position: number, room: string): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => messages.value[0]?.id === id || roomId.value !== room;
+      const done = () => roomId.value !== room || (view.value.roomId === room && (view.value.rows[0]?.position ?? Infinity) <= position);
       if (done()) return resolve();
       const stop = scope?.run(() =>
-        watch([messages, roomId], () => {
+        watch([view, roomId], () => {
           if (!done()) return;
           stop?.();
           resolve();
@@ -61,7 +75,7 @@ export function useTimeline(roomId: Ref<string>) {
   }
 
   /**
-   * Pages history in (bounded) until the replica holds log `position`, and
+   * Pages history in (bounded) until the replica holds log `position`, grows the window to include it, and
    * resolves once the rows show it. Offline, it settles for what is held.
    */
   async function reach(position: number): Promise<void> {
@@ -73,8 +87,11 @@ export function useTimeline(roomId: Ref<string>) {
         await chat.loadOlder(room);
       }
     });
-    const oldest = await oldestHeld(room);
-    if (oldest) await shown(oldest.id, room);
+    if (roomId.value !== room) return;
+    const target = await windowReaching(db.messages, room, position);
+    if (target.from === undefined || roomId.value !== room) return;
+    windowSize.value = Math.max(windowSize.value, target.size);
+    await shown(target.from, room);
   }
 
   return {
