@@ -97,6 +97,28 @@ describe('stores and composables over the replica', () => {
     expect(positions()[0]).toBe(-(PAGE_SIZE - 1));
   });
 
+  it('keeps the rows above in place while the user reads back, and goes back to the newest rows at the bottom', async () => {
+    const at = new Date().toISOString();
+    const row = (position: number) => ({ id: `m${position}`, roomId: 'r', position, authorId: 'bob', body: 'x', at, reactions: [] });
+    const held = INITIAL_WINDOW + 10;
+    await client.db.messages.bulkPut(Array.from({ length: held }, (_, i) => row(i + 1)));
+    const following = ref(true);
+    const timeline = scope.run(() => useTimeline(ref('r'), following))!;
+    const positions = () => timeline.rows.value.flatMap((r) => (r.kind === 'message' ? [r.message.position] : []));
+    await until(() => positions().length === INITIAL_WINDOW);
+    const firstInView = positions()[0];
+
+    following.value = false;
+    await client.db.messages.bulkPut([row(held + 1), row(held + 2)]);
+    await until(() => timeline.newestPosition.value === held + 2);
+    expect(positions()[0]).toBe(firstInView);
+    expect(positions()).toHaveLength(INITIAL_WINDOW + 2);
+
+    following.value = true;
+    await until(() => positions().length === INITIAL_WINDOW);
+    expect(positions().at(-1)).toBe(held + 2);
+  });
+
   it('grows the window to reach a position held beyond it', async () => {
     const at = new Date().toISOString();
     const held = INITIAL_WINDOW * 3;

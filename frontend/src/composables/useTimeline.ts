@@ -1,7 +1,7 @@
 import { computed, getCurrentScope, shallowRef, watch, type Ref } from 'vue';
 import { PAGE_SIZE } from '../sync/fetchers';
 import { timelineRows } from '../timeline/rows';
-import { grownWindow, heldCount, INITIAL_WINDOW, readWindow, windowReaching, type RoomWindow } from '../timeline/window';
+import { grownSpan, heldCount, INITIAL_WINDOW, oldestHeld, readWindow, rowReaching, spanFollowing, spanFrom, type RoomWindow, type WindowSpan } from '../timeline/window';
 import { useChat } from './useChat';
 import { useLiveQuery } from './useLiveQuery';
 import { useOutbox } from './useOutbox';
@@ -10,20 +10,20 @@ import { useOutbox } from './useOutbox';
 const REACH_PAGES = 40;
 
 /**
- * A room's timeline from the replica: a window over its newest held rows, grown to every held row when the user
- * scrolls to the top, then paging further back through the server.
+ * A room's timeline from the replica: the newest held rows while the user follows the bottom (`following`), every
+ * row from the first in view on while they read further up, every held row once they scroll to the top, then
+ * paging further back through the server.
  */
-export function useTimeline(roomId: Ref<string>) {
+export function useTimeline(roomId: Ref<string>, following: Ref<boolean> = shallowRef(true)) {
   const chat = useChat();
   const { db } = chat;
   const { queued } = useOutbox(roomId);
-  const windowSize = shallowRef(INITIAL_WINDOW);
-  watch(roomId, () => (windowSize.value = INITIAL_WINDOW));
-  const view = useLiveQuery(() => readWindow(db.messages, roomId.value, windowSize.value), { roomId: '', rows: [] } as RoomWindow, [
-    roomId,
-    windowSize,
-  ]);
+  const span = shallowRef<WindowSpan>({ newest: INITIAL_WINDOW });
+  const view = useLiveQuery(() => readWindow(db.messages, roomId.value, span.value), { roomId: '', rows: [] } as RoomWindow, [roomId, span]);
   const messages = computed(() => view.value.rows);
+  watch(roomId, () => (span.value = { newest: INITIAL_WINDOW }));
+  watch(following, (now) => (span.value = spanFollowing(now, view.value.rows)));
+  const oldest = useLiveQuery(() => oldestHeld(db.messages, roomId.value), undefined, [roomId]);
   const history = useLiveQuery(() => db.history.get(roomId.value), undefined, [roomId]);
   const loading = shallowRef(false);
   const loadError = shallowRef('');
@@ -48,16 +48,15 @@ export function useTimeline(roomId: Ref<string>) {
   async function loadOlder(): Promise<void> {
     if (loading.value) return;
     const room = roomId.value;
-    const grown = grownWindow(windowSize.value, await heldCount(db.messages, room), PAGE_SIZE);
+    const grown = grownSpan(span.value, view.value.rows.length, await heldCount(db.messages, room), PAGE_SIZE);
     if (room !== roomId.value || loading.value) return;
     if (grown.fetch && history.value?.hasMore === false) return;
-    windowSize.value = grown.size;
+    span.value = grown.span;
     if (grown.fetch) await paging(() => chat.loadOlder(room));
   }
 
   // Watchers made after an await must still stop with the component.
   const scope = getCurrentScope();
-  const oldestHeld = (room: string) => db.messages.where('[roomId+position]').between([room, -Infinity], [room, Infinity]).first();
 
   /** Resolves once the live rows of `room` start at or before `position` (or the room changed meanwhile). */
   function shown(position: number, room: string): Promise<void> {
@@ -82,22 +81,23 @@ export function useTimeline(roomId: Ref<string>) {
     const room = roomId.value;
     await paging(async () => {
       for (let page = 0; page < REACH_PAGES; page++) {
-        const oldest = await oldestHeld(room);
+        const oldest = await oldestHeld(db.messages, room);
         if ((oldest && oldest.position <= position) || (await db.history.get(room))?.hasMore === false) return;
         await chat.loadOlder(room);
       }
     });
     if (roomId.value !== room) return;
-    const target = await windowReaching(db.messages, room, position);
-    if (target.from === undefined || roomId.value !== room) return;
-    windowSize.value = Math.max(windowSize.value, target.size);
-    await shown(target.from, room);
+    const first = await rowReaching(db.messages, room, position);
+    if (!first || roomId.value !== room) return;
+    span.value = spanFrom(span.value, first.position);
+    await shown(first.position, room);
   }
 
   return {
     rows: computed(() => timelineRows(messages.value, queued.value, chat.me.id)),
     newestPosition: computed(() => messages.value.at(-1)?.position ?? 0),
-    reachedStart: computed(() => history.value?.hasMore === false),
+    // The start of the room is in view only when the server has nothing older and the window shows the oldest held row.
+    reachedStart: computed(() => history.value?.hasMore === false && messages.value[0]?.position === oldest.value?.position),
     loading,
     loadError,
     loadOlder,

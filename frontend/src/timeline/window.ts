@@ -2,13 +2,20 @@ import type { EntityTable } from 'dexie';
 import type { MessageRow } from '../db/replica';
 
 /**
- * How many of a room's newest held rows the timeline reads at first: a few screens. Reading the room's whole
- * held history instead made every stored batch re-read all of it (a catch-up of 10,000 events read ~30,000 rows).
+ * How many of a room's newest held rows the timeline reads while the user follows the bottom: a few screens.
+ * Reading the room's whole held history instead made every stored batch re-read all of it (a catch-up of 10,000
+ * events read ~30,000 rows).
  */
 export const INITIAL_WINDOW = 300;
 
+/**
+ * Which held rows of a room the timeline reads. While the user follows the bottom, the newest `newest` rows: new
+ * messages push the oldest out, unseen. While they read further up, every row from position `from` on: new
+ * messages only add rows, so nothing above the rows in view disappears under them.
+ */
+export type WindowSpan = { readonly newest: number } | { readonly from: number };
 
-/** What the timeline reads: the newest rows of one room, oldest first. */
+/** What the timeline reads: rows of one room, oldest first. */
 export interface RoomWindow {
   readonly roomId: string;
   readonly rows: MessageRow[];
@@ -16,12 +23,13 @@ export interface RoomWindow {
 
 type Messages = EntityTable<MessageRow, 'id'>;
 
-const inRoom = (messages: Messages, roomId: string) =>
-  messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, Infinity]);
+const inRoom = (messages: Messages, roomId: string, from = -Infinity) =>
+  messages.where('[roomId+position]').between([roomId, from], [roomId, Infinity], true, true);
 
-/** Reads the newest `size` held rows of `roomId`, oldest first. */
-export async function readWindow(messages: Messages, roomId: string, size: number): Promise<RoomWindow> {
-  const newestFirst = await inRoom(messages, roomId).reverse().limit(size).toArray();
+/** Reads the rows of `roomId` that `span` covers, oldest first. */
+export async function readWindow(messages: Messages, roomId: string, span: WindowSpan): Promise<RoomWindow> {
+  if ('from' in span) return { roomId, rows: await inRoom(messages, roomId, span.from).toArray() };
+  const newestFirst = await inRoom(messages, roomId).reverse().limit(span.newest).toArray();
   return { roomId, rows: newestFirst.reverse() };
 }
 
@@ -30,33 +38,38 @@ export function heldCount(messages: Messages, roomId: string): Promise<number> {
   return inRoom(messages, roomId).count();
 }
 
-/** Where a window must start to show log `position`, and how large it must be. */
-export interface WindowReach {
-  /** The position of the first row to show (undefined: the room holds nothing). */
-  readonly from?: number;
-  readonly size: number;
+/** The oldest held row of `roomId`, if any. */
+export function oldestHeld(messages: Messages, roomId: string): Promise<MessageRow | undefined> {
+  return inRoom(messages, roomId).first();
 }
 
 /**
- * The window that shows `position`: it starts at the newest held row at or before it (so a position the room does
- * not hold is shown in its place), or at the oldest held row when every held row is newer.
+ * The first row to show so that log `position` is in view: the newest held row at or before it (a position the room
+ * does not hold is shown in its place), or the oldest held row when every held row is newer.
  */
-export async function windowReaching(messages: Messages, roomId: string, position: number): Promise<WindowReach> {
+export async function rowReaching(messages: Messages, roomId: string, position: number): Promise<MessageRow | undefined> {
   const before = await messages.where('[roomId+position]').between([roomId, -Infinity], [roomId, position], true, true).last();
-  const first = before ?? (await inRoom(messages, roomId).first());
-  if (!first) return { size: 0 };
-  const size = await messages.where('[roomId+position]').between([roomId, first.position], [roomId, Infinity], true, true).count();
-  return { from: first.position, size };
+  return before ?? (await oldestHeld(messages, roomId));
+}
+
+/** The span to read once the user follows the bottom (`true`) or leaves it while `shown` starts the rows in view. */
+export function spanFollowing(following: boolean, shown: readonly MessageRow[]): WindowSpan {
+  return following ? { newest: INITIAL_WINDOW } : { from: shown[0]?.position ?? -Infinity };
 }
 
 /**
- * The window size after a scroll to the top: every held row while older ones are held, or, when the window already
- * shows every held row, room for the page about to be fetched (`page` rows older than the `held` ones). Held rows
- * come in at once, not a step at a time: rows added above while the list is scrolled to the very top did not keep
- * the scroll position, and stepwise growth left the timeline e2e test (which scrolls straight to 0) stuck there.
- * What the window saves is the re-read of the whole room on every stored batch while the user reads the newest.
+ * The span after a scroll to the top, and whether an older page must be fetched from the server: every held row
+ * while older ones are held here, else every held row plus the page about to be fetched. Held rows come in at once,
+ * not a step at a time: rows added above while the list is scrolled to the very top did not keep the scroll
+ * position, and stepwise growth left the timeline e2e test (which scrolls straight to 0) stuck there.
  */
-export function grownWindow(size: number, held: number, page: number): { size: number; fetch: boolean } {
-  if (held > size) return { size: held, fetch: false };
-  return { size: Math.max(size, held + page), fetch: true };
+export function grownSpan(span: WindowSpan, shownCount: number, held: number, page: number): { span: WindowSpan; fetch: boolean } {
+  const fetch = held <= shownCount;
+  // Following the bottom, a count keeps a catch-up from re-reading the whole room; reading back, nothing may shift.
+  return { span: 'newest' in span ? { newest: held + (fetch ? page : 0) } : { from: -Infinity }, fetch };
+}
+
+/** The span that also shows the rows from `position` on (reading back from there: nothing may shift). */
+export function spanFrom(span: WindowSpan, position: number): WindowSpan {
+  return { from: 'from' in span ? Math.min(span.from, position) : position };
 }

@@ -8,6 +8,7 @@ import { registerErasureSync } from '../../../frontend/src/components/admin/eras
 import { registerUploadSync } from '../../../frontend/src/components/upload/sync';
 import { Replica } from '../../../frontend/src/db/replica';
 import { applyEvents } from '../../../frontend/src/sync/apply-event';
+import { INITIAL_WINDOW, readWindow } from '../../../frontend/src/timeline/window';
 
 // What the PWA's main.ts registers: the mixed catch-up carries uploads.
 registerUploadSync();
@@ -34,7 +35,8 @@ async function prepare(rooms) {
   const state = { db, redraws: -1, longestTaskMs: 0 }; // the first answer is the initial render
   let rendered;
   const firstRender = new Promise((resolve) => (rendered = resolve));
-  const timeline = () => db.messages.where('[roomId+position]').between([rooms[0], -Infinity], [rooms[0], Infinity]).toArray();
+  // The open room's query as useTimeline runs it while the user follows the bottom.
+  const timeline = () => readWindow(db.messages, rooms[0], { newest: INITIAL_WINDOW });
   state.subscription = liveQuery(() => Promise.all([db.rooms.toArray(), timeline()])).subscribe(() => {
     state.redraws++;
     rendered();
