@@ -107,6 +107,9 @@ export class Replica extends Dexie {
       drafts: 'roomId',
       meta: 'key',
     });
+    // Every stored message paid a write to a global `position` index that only search read; search now scans and
+    // sorts. Messages are read by id and by [roomId+position].
+    this.version(2).stores({ messages: 'id, [roomId+position]' });
   }
 
   /** The highest log position this replica has applied (the `since` of the next `hello`). */

@@ -29,7 +29,7 @@ describe('applyEvents', () => {
   it('adds messages, counts those of others as unread and remembers the position', async () => {
     await apply(sent(2, 'm1'));
     await apply(sent(3, 'm2', ME));
-    expect(await db.messages.orderBy('position').toArray()).toMatchObject([
+    expect(await db.messages.toCollection().sortBy('position')).toMatchObject([
       { id: 'm1', position: 2, authorId: BOB, body: 'body m1', reactions: [] },
       { id: 'm2', position: 3, authorId: ME },
     ]);
@@ -149,7 +149,7 @@ describe('applyEvents on a batch', () => {
   }
   const contents = async (db: Replica) => ({
     rooms: await db.rooms.toArray(),
-    messages: await db.messages.orderBy('position').toArray(),
+    messages: await db.messages.toCollection().sortBy('position'),
     members: await db.members.toArray(),
     users: await db.users.toArray(),
     lastPosition: await db.lastPosition(),
