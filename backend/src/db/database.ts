@@ -22,6 +22,17 @@ export type DatabaseTarget =
   | { readonly engine: 'postgres'; readonly url: string; readonly maxConnections?: number }
   | { readonly engine: 'pglite'; /** A directory, or `undefined` for an in-memory database. */ readonly dataDir?: string };
 
+/** The engine of every Kysely instance `openDatabase` opened. */
+const engines = new WeakMap<Kysely<Database>, Engine>();
+
+/**
+ * The engine behind `db` if `openDatabase` opened it, else `undefined`; for
+ * code that must choose a transport by engine but is handed only the Kysely.
+ */
+export function engineOf(db: Kysely<Database>): Engine | undefined {
+  return engines.get(db);
+}
+
 /** How long acquiring a Postgres connection may take before the request fails as unavailable. */
 const CONNECT_TIMEOUT_MS = 2000;
 
@@ -49,6 +60,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     // would be unhandled and kill the process; the query in flight fails with it instead.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: answeringLastStatement(pool) }) });
+    engines.set(db, 'postgres');
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   const unlock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
@@ -57,6 +69,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       parsers: { [BYTEA_OID]: (value: string) => Buffer.from(value.slice(2), 'hex') },
     });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    engines.set(db, 'pglite');
     return {
       db,
       engine: 'pglite',

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { open, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
+import { engineOf } from '../db/database';
 import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { ConflictError, UnavailableError } from '../errors/errors';
@@ -8,6 +9,7 @@ import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEven
 import { GroupCommitter, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
+import { sealedJsonPage, sealedRowsPage } from './sealed-page';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
 export interface ReadOptions {
@@ -164,45 +166,19 @@ export class EventStore {
    * the database reads while this process decrypts.
    */
   async *replayPages(executor: Kysely<Database>, pageSize: number): AsyncGenerator<RecordedChatEvent[]> {
-    let next = this.#sealedPage(executor, 0, pageSize);
+    const readPage = engineOf(this.db) === 'postgres' ? sealedRowsPage : sealedJsonPage;
+    let next = readPage(executor, 0, pageSize);
     try {
       for (;;) {
         const rows = await next;
         if (rows.length === 0) return;
-        next = this.#sealedPage(executor, rows.at(-1)!.position, pageSize);
+        next = readPage(executor, rows.at(-1)!.position, pageSize);
         yield await this.decodeAll(rows, executor);
       }
     } finally {
       // A consumer that stopped early must not leave a query running into its rollback.
       await next.catch(() => {});
     }
-  }
-
-  /**
-   * Rows after `after` with only what decoding needs, the whole page as one
-   * JSON array of arrays: one value to receive instead of ten per row (the
-   * drivers' per-field parsing cost more than decrypting), the sealed bytes
-   * in base64 (hex is slower to decode) and the time in epoch milliseconds.
-   */
-  async #sealedPage(executor: Kysely<Database>, after: number, limit: number): Promise<SealedRow[]> {
-    const { rows } = await sql<{ page: string }>`
-      select coalesce(json_agg(json_build_array(position, stream, version, type, actor,
-        floor(extract(epoch from occurred_at) * 1000)::int8, key_id, encode(nonce, 'base64'), encode(ciphertext, 'base64'), metadata)
-        order by position), '[]')::text as page
-      from (select * from events where position > ${after} order by position limit ${limit}) as page`.execute(executor);
-    const page = JSON.parse(rows[0]!.page) as [number, string, number, string, string | null, number, string, string, string, SealedRow['metadata']][];
-    return page.map(([position, stream, version, type, actor, at, keyId, nonce, ciphertext, metadata]) => ({
-      position,
-      stream,
-      version,
-      type,
-      actor,
-      occurred_at: new Date(at),
-      key_id: keyId,
-      nonce: Buffer.from(nonce, 'base64'),
-      ciphertext: Buffer.from(ciphertext, 'base64'),
-      metadata,
-    }));
   }
 
   /** The raw (sealed) rows `read` would return; for auditing and chain checks. */
