@@ -2,6 +2,7 @@ import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
 import type { Profile } from '../profile';
 import { isAvailable, type BenchResults } from '../results';
 import type { StepResult } from '../suites/load-step';
+import { describeServerEnv } from '../targets/server-env';
 import type { TargetName } from '../targets/target';
 import { networkOf, ratio, verdicts } from './verdicts';
 
@@ -273,6 +274,9 @@ const METHOD = `## Method
   sequence number and latency is measured from the **intended** send time, so a stalled server cannot hide the stall
   (no coordinated omission). Deliveries still missing after the drain count at the latency they had reached. The
   generator reports its own CPU share: near 1.0 it, not the server, may be the limit.
+- **Server environment.** Every server, ChatterLink and the three peers alike, ${describeServerEnv()} in this run;
+  \`BENCH_SERVER_ENV="NAME=value …"\` passes the same variables to all of them, for an A/B of a process setting such
+  as \`MALLOC_ARENA_MAX\` (\`scripts/bench/targets/server-env.ts\`).
 - **Profiling**: \`BENCH_SERVER_NODE_ARGS=--cpu-prof\` starts the ChatterLink server with extra Node flags.
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
   (\`scripts/bench/lib/histogram.ts\`).

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseServerEnv } from './server-env';
+
+describe('parseServerEnv', () => {
+  it('reads space-separated NAME=value pairs, keeping "=" inside a value', () => {
+    expect(parseServerEnv(' MALLOC_ARENA_MAX=2  NODE_OPTIONS=--max-semi-space-size=16 ')).toEqual({
+      MALLOC_ARENA_MAX: '2',
+      NODE_OPTIONS: '--max-semi-space-size=16',
+    });
+  });
+
+  it('reads an empty setting as no extra variables', () => {
+    expect(parseServerEnv('')).toEqual({});
+  });
+
+  it('refuses a pair without a name', () => {
+    expect(() => parseServerEnv('MALLOC_ARENA_MAX')).toThrow(/expected NAME=value, got "MALLOC_ARENA_MAX"/);
+    expect(() => parseServerEnv('=2')).toThrow(/got "=2"/);
+  });
+});
