@@ -277,7 +277,8 @@ const METHOD = `## Method
 - **Server environment.** Every server, ChatterLink and the three peers alike, ${describeServerEnv()} in this run;
   \`BENCH_SERVER_ENV="NAME=value …"\` passes the same variables to all of them, for an A/B of a process setting such
   as \`MALLOC_ARENA_MAX\` (\`scripts/bench/targets/server-env.ts\`).
-- **Profiling**: \`BENCH_SERVER_NODE_ARGS=--cpu-prof\` starts the ChatterLink server with extra Node flags.
+- **Profiling**: \`BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"\` starts the ChatterLink server with extra
+  Node flags (without a directory the profile lands in the server's working directory, the checkout).
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
   (\`scripts/bench/lib/histogram.ts\`).
 - **Memory**: RSS of a fresh server process before opening the idle sockets, and the lowest RSS sampled 2–8 s after

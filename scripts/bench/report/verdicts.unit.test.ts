@@ -89,6 +89,23 @@ describe('verdicts', () => {
     expect(fanout[2]!.measured).toMatch(/Socket\.IO not measured/);
   });
 
+  it('does not judge a ratio against a rate the load generator capped', () => {
+    const saturated = (net: NetworkResult): NetworkResult => {
+      const failed = { ...step(net.fanout.sustainedDeliveries / 500, 1000, 80), loadgenCpuShare: 0.99 };
+      return { ...net, fanout: { ...net.fanout, steps: [...net.fanout.steps, failed] } };
+    };
+    const capped = (network: BenchResults['network']) => verdicts({ ...results, network }, QUICK).filter((v) => v.metric.startsWith('1.'));
+    // uWS stopped by its load generator: 0.83× of a lower bound proves nothing; 5× ws still holds.
+    const peerCapped = capped({ ...results.network, uws: saturated(network(240_000, 2)) });
+    expect(peerCapped.map((v) => v.met)).toEqual([undefined, true, undefined]);
+    expect(peerCapped[0]!.measured).toMatch(/not established: bare uWS's next step failed with the load generator/);
+    // ChatterLink stopped by its load generator: below a factor is not established, above one still is.
+    const ownCapped = capped({ ...results.network, chatterlink: saturated(network(100_000, 6)) });
+    expect(ownCapped.map((v) => v.met)).toEqual([undefined, undefined, undefined]);
+    expect(ownCapped[0]!.measured).toMatch(/ChatterLink's next step failed/);
+    expect(capped({ ...results.network, chatterlink: saturated(network(200_000, 6)) }).map((v) => v.met)).toEqual([true, true, undefined]);
+  });
+
   it('needs every percentile under its bound for latency', () => {
     expect(byMetric('2. Send')[0]!.met).toBe(true);
   });
