@@ -1,11 +1,7 @@
 import { sql, type Kysely } from 'kysely';
+import { BatchLoader } from '../db/batch-loader';
 import type { Database, ProjectionRow } from '../db/types';
-import { toAppError } from '../errors/classify';
-import { UnavailableError } from '../errors/errors';
-import { GroupCommitter, type Outcome } from '../eventstore/group-commit';
 import type { UserFacts } from './users';
-
-const MAX_LOOKUPS_PER_STATEMENT = 512;
 
 /** What a session check reads: the session and the user it belongs to (`undefined`: no such row). */
 export interface SessionFacts {
@@ -15,26 +11,12 @@ export interface SessionFacts {
 
 /**
  * Session lookups for many concurrent session checks (a reconnecting crowd
- * opens thousands of sockets at once): while one statement runs, new lookups
- * queue and the next statement answers them all, with the session and its
- * user in one round trip. Every answer comes from a statement that started
- * after its lookup was asked for, so a logout committed before a check is
- * seen by that check.
+ * opens thousands of sockets at once), the session and its user in one round
+ * trip: a logout committed before a check is seen by that check.
  */
-export class SessionLoader {
-  readonly #batches: GroupCommitter<string, SessionFacts>;
-
+export class SessionLoader extends BatchLoader<string, SessionFacts> {
   constructor(db: Kysely<Database>) {
-    this.#batches = new GroupCommitter(
-      (sessionIds) => loadMany(db, sessionIds),
-      MAX_LOOKUPS_PER_STATEMENT,
-      (error) => !(toAppError(error) instanceof UnavailableError),
-    );
-  }
-
-  /** The session `sessionId` and its user. */
-  load(sessionId: string): Promise<SessionFacts> {
-    return this.#batches.submit(sessionId);
+    super((sessionIds) => sessionsMany(db, sessionIds));
   }
 }
 
@@ -49,7 +31,7 @@ interface Row {
 }
 
 /** One statement for many session ids, answers in the order asked; the ids travel as one JSON parameter. */
-async function loadMany(db: Kysely<Database>, sessionIds: readonly string[]): Promise<Outcome<SessionFacts>[]> {
+async function sessionsMany(db: Kysely<Database>, sessionIds: readonly string[]): Promise<SessionFacts[]> {
   const { rows } = await sql<Row>`
     select s.user_id, s.expires_at, s.ended_at, u.id, u.username, u.username_lower, u.is_admin
     from rows from (json_array_elements_text(${JSON.stringify(sessionIds)}::json)) with ordinality as q(session_id, n)
@@ -57,7 +39,7 @@ async function loadMany(db: Kysely<Database>, sessionIds: readonly string[]): Pr
     left join users u on u.id = s.user_id
     order by q.n`.execute(db);
   if (rows.length !== sessionIds.length) throw new Error('session lookup answered a different number of rows');
-  return rows.map((row) => ({ ok: true, value: factsOf(row) }));
+  return rows.map(factsOf);
 }
 
 function factsOf(row: Row): SessionFacts {

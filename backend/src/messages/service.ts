@@ -41,7 +41,7 @@ export class MessagesService {
       for (const [k, at] of this.#lastTyping) if (now.getTime() - at >= TYPING_INTERVAL_MS) this.#lastTyping.delete(k);
     }
     const [access, membership] = await Promise.all([
-      this.#access.load(roomId, principal.user.id),
+      this.#access.load({ roomId, userId: principal.user.id }),
       this.ctx.db.selectFrom('memberships').select('last_typing_at').where('id', '=', membershipId(roomId, principal.user.id)).executeTakeFirst(),
     ]);
     const events = decideTyping({ roomId, now }, { access, lastTypingAt: membership?.last_typing_at ?? null });
@@ -53,7 +53,7 @@ export class MessagesService {
   /** Posts a message whose id is the client's command id: exactly once, however often it is retried. */
   send(principal: Principal, input: { id: string; roomId: string; body: string }): Promise<CommandAck> {
     return this.#execute(principal, input.id, async () =>
-      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await this.#access.load(input.roomId, principal.user.id)),
+      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await this.#access.load({ roomId: input.roomId, userId: principal.user.id })),
     );
   }
 
@@ -88,7 +88,7 @@ export class MessagesService {
   read(principal: Principal, input: { roomId: string; position: number }): Promise<CommandAck> {
     return this.#execute(principal, undefined, async () => {
       const [access, membership, room] = await Promise.all([
-        this.#access.load(input.roomId, principal.user.id),
+        this.#access.load({ roomId: input.roomId, userId: principal.user.id }),
         this.ctx.db.selectFrom('memberships').select('last_read_position').where('id', '=', membershipId(input.roomId, principal.user.id)).executeTakeFirst(),
         this.ctx.db.selectFrom('rooms').select('last_position').where('id', '=', input.roomId).executeTakeFirst(),
       ]);
@@ -102,7 +102,7 @@ export class MessagesService {
     roomId: string,
     page: { before?: number | undefined; limit: number },
   ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
-    const access = await this.#access.load(roomId, principal.user.id);
+    const access = await this.#access.load({ roomId, userId: principal.user.id });
     if (!access.room) throw new NotFoundError('No such room.');
     let query = this.ctx.db
       .selectFrom('messages as m')
@@ -158,7 +158,7 @@ export class MessagesService {
   async #messageState(principal: Principal, messageId: string) {
     const row = await this.ctx.db.selectFrom('messages').select(['room_id', 'author_id', 'deleted']).where('id', '=', messageId).executeTakeFirst();
     const message: MessageFacts | undefined = row && { roomId: row.room_id, authorId: row.author_id, deleted: row.deleted };
-    const access = message ? await this.#access.load(message.roomId, principal.user.id) : { room: undefined, isMember: false };
+    const access = message ? await this.#access.load({ roomId: message.roomId, userId: principal.user.id }) : { room: undefined, isMember: false };
     return { message, access };
   }
 

@@ -34,7 +34,7 @@ describeEachEngine('room access loader', (engine) => {
       [room, outsider],
       [room, member],
     ]);
-    const batched = await Promise.all(lookups.map(([room, user]) => loader.load(room!, user!)));
+    const batched = await Promise.all(lookups.map(([room, user]) => loader.load({ roomId: room!, userId: user! })));
     const single = await Promise.all(lookups.map(([room, user]) => loadRoomAccess(handle.db, room!, user!)));
     expect(batched).toEqual(single);
     expect(batched.slice(0, 3)).toEqual([
@@ -47,8 +47,8 @@ describeEachEngine('room access loader', (engine) => {
 
   it('sees a removal committed before the lookup was asked for', async () => {
     const loader = new RoomAccessLoader(handle.db);
-    expect(await loader.load(rooms.private, member)).toEqual({ room: { kind: 'private' }, isMember: true });
+    expect(await loader.load({ roomId: rooms.private, userId: member })).toEqual({ room: { kind: 'private' }, isMember: true });
     await handle.db.deleteFrom('memberships').where('id', '=', membershipId(rooms.private, member)).execute();
-    expect(await loader.load(rooms.private, member)).toEqual({ room: undefined, isMember: false });
+    expect(await loader.load({ roomId: rooms.private, userId: member })).toEqual({ room: undefined, isMember: false });
   });
 });
