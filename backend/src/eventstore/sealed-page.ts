@@ -8,26 +8,15 @@ export type SealedPageReader = (executor: Kysely<Database>, after: number, limit
 /**
  * A page as plain rows, for a Postgres server: the bytes travel as bytea (the
  * driver turns their hex into Buffers) and the time as epoch milliseconds.
- * Building a JSON page costs the server 20–27 µs of CPU per row, mostly in
- * base64-encoding the bytes; plain rows cost it about 2.5 µs.
+ * Building a JSON page instead cost the server 6.1–6.7 µs of CPU per row,
+ * mostly base64-encoding the bytes; plain rows cost it 2.3–3.1 µs.
  */
 export const sealedRowsPage: SealedPageReader = async (executor, after, limit) => {
   const { rows } = await sql<Omit<SealedRow, 'occurred_at'> & { at: number }>`
     select position, stream, version, type, actor, floor(extract(epoch from occurred_at) * 1000)::int8 as at,
       key_id, nonce, ciphertext, metadata
     from events where position > ${after} order by position limit ${limit}`.execute(executor);
-  return rows.map((row) => ({
-    position: row.position,
-    stream: row.stream,
-    version: row.version,
-    type: row.type,
-    actor: row.actor,
-    occurred_at: new Date(row.at),
-    key_id: row.key_id,
-    nonce: row.nonce,
-    ciphertext: row.ciphertext,
-    metadata: row.metadata,
-  }));
+  return rows.map(({ at, ...row }) => ({ ...row, occurred_at: new Date(at) }));
 };
 
 /**

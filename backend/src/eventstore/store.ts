@@ -437,7 +437,7 @@ export class EventStore {
     const provisional = requests.flatMap((r) =>
       r.events.map((e) => ({ ...e, position: 0, version: 0, actor: r.actor, occurredAt: r.occurredAt, metadata: {} }) as RecordedChatEvent),
     );
-    const compiled = sql`
+    const query = sql`
       select head.position, head.hash,
         (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
           where command_id = any(array(select json_array_elements_text(${jsonLiteral(ids)})))) as commands,
@@ -445,9 +445,8 @@ export class EventStore {
           where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
         ${this.projector.touchedRows(provisional)} as touched
       from (select 1) as one
-      left join lateral (select position, hash from events order by position desc limit 1) as head on true`.compile(this.db);
-    if (compiled.parameters.length > 0) throw new Error('the append read statement must carry no bind parameters');
-    return compiled.sql;
+      left join lateral (select position, hash from events order by position desc limit 1) as head on true`;
+    return parameterless(query, this.db, 'the append read statement');
   }
 
   /**
@@ -494,9 +493,7 @@ export class EventStore {
         : []),
       ...projections.map((statement, i) => sql`${sql.raw(`projected_${i}`)} as (${statement})`),
     ];
-    const compiled = sql`with ${sql.join(parts)} select 1`.compile(executor);
-    if (compiled.parameters.length > 0) throw new Error('the append write statement must carry no bind parameters');
-    return compiled.sql;
+    return parameterless(sql`with ${sql.join(parts)} select 1`, executor, 'the append write statement');
   }
 
   /**
@@ -522,6 +519,16 @@ export class EventStore {
     for (const statement of statements) ({ rows } = await executor.executeQuery<R>(CompiledQuery.raw(statement)));
     return rows;
   }
+}
+
+/**
+ * The SQL text of `query`, which must inline everything: it is sent with
+ * other statements as one simple query, where bind parameters cannot go.
+ */
+function parameterless(query: RawBuilder<unknown>, db: Kysely<Database>, what: string): string {
+  const compiled = query.compile(db);
+  if (compiled.parameters.length > 0) throw new Error(`${what} must carry no bind parameters`);
+  return compiled.sql;
 }
 
 /** What the batch's read answers (see `#stateQuery`). */
