@@ -1,11 +1,13 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { effectScope, ref, type EffectScope } from 'vue';
+import { effectScope, nextTick, ref, type EffectScope } from 'vue';
+import type { MessageRow } from '../db/replica';
 import { useSessionStore } from '../stores/session';
 import { PAGE_SIZE } from '../sync/fetchers';
 import { ChatClient } from '../sync/chat-client';
 import { useDraft } from './useDraft';
 import { useRooms } from './useRooms';
+import { useSearch } from './useSearch';
 import { INITIAL_WINDOW } from '../timeline/window';
 import { useTimeline } from './useTimeline';
 
@@ -130,6 +132,41 @@ describe('stores and composables over the replica', () => {
     await timeline.reach(42);
     const first = timeline.rows.value.find((r) => r.kind === 'message');
     expect(first?.kind === 'message' && first.message.position).toBe(42);
+  });
+
+  it('finds bodies case-insensitively across rooms, newest position first, at most 50', async () => {
+    // Ids are not in position order, so the primary key's order cannot stand in for the positions'.
+    const rows: MessageRow[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `${(i * 7919) % 200}`.padStart(4, '0'),
+      roomId: `room-${i % 3}`,
+      position: i + 1,
+      authorId: 'bob',
+      body: i % 5 === 4 ? null : i % 2 === 0 ? `Hello World ${i}` : `bye ${i}`,
+      at: new Date().toISOString(),
+      reactions: [],
+    }));
+    await client.db.messages.bulkPut(rows);
+    const query = ref('');
+    const { results } = scope.run(() => useSearch(query))!;
+
+    query.value = 'WORLD';
+    const expected = rows
+      .filter((m) => m.body?.toLowerCase().includes('world'))
+      .sort((a, b) => b.position - a.position)
+      .slice(0, 50)
+      .map((m) => m.position);
+    for (let i = 0; i < 200 && results.value.length === 0; i++) await wait(10);
+    expect(results.value.map((m) => m.position)).toEqual(expected);
+    expect(expected).toHaveLength(50);
+
+    query.value = 'bye 19';
+    for (let i = 0; i < 200 && results.value[0]?.body?.startsWith('Hello') !== false; i++) await wait(10);
+    expect(results.value.map((m) => m.body)).toEqual(['bye 197', 'bye 195', 'bye 193', 'bye 191']);
+
+    query.value = 'w';
+    await nextTick();
+    for (let i = 0; i < 200 && results.value.length > 0; i++) await wait(10);
+    expect(results.value).toEqual([]);
   });
 
   it('lists rooms and DMs apart, by name', async () => {

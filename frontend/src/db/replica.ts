@@ -82,6 +82,18 @@ export interface MetaRow {
   value: unknown;
 }
 
+/** The stores and indexes of the first replica version, as browsers that ran it hold them (upgraded from). */
+export const REPLICA_V1_STORES = {
+  rooms: 'id',
+  messages: 'id, [roomId+position], position',
+  users: 'id',
+  members: '[roomId+userId], roomId, userId',
+  outbox: '++seq, &id, roomId, state',
+  history: 'roomId',
+  drafts: 'roomId',
+  meta: 'key',
+} as const;
+
 /** One user's local replica: what the UI shows, filled by the network. */
 export class Replica extends Dexie {
   rooms!: EntityTable<RoomRow, 'id'>;
@@ -97,16 +109,7 @@ export class Replica extends Dexie {
 
   constructor(userId: string) {
     super(`chatterlink-${userId}`);
-    this.version(1).stores({
-      rooms: 'id',
-      messages: 'id, [roomId+position], position',
-      users: 'id',
-      members: '[roomId+userId], roomId, userId',
-      outbox: '++seq, &id, roomId, state',
-      history: 'roomId',
-      drafts: 'roomId',
-      meta: 'key',
-    });
+    this.version(1).stores(REPLICA_V1_STORES);
     // Every stored message paid a write to a global `position` index that only search read; search now scans and
     // sorts. Messages are read by id and by [roomId+position].
     this.version(2).stores({ messages: 'id, [roomId+position]' });

@@ -1,21 +1,12 @@
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { Replica } from './replica';
+import { Replica, REPLICA_V1_STORES } from './replica';
 
 describe('Replica upgrade', () => {
   it('drops the global position index from a version-1 replica and keeps its history and outbox', async () => {
     const user = crypto.randomUUID();
     const old = new Dexie(`chatterlink-${user}`);
-    old.version(1).stores({
-      rooms: 'id',
-      messages: 'id, [roomId+position], position',
-      users: 'id',
-      members: '[roomId+userId], roomId, userId',
-      outbox: '++seq, &id, roomId, state',
-      history: 'roomId',
-      drafts: 'roomId',
-      meta: 'key',
-    });
+    old.version(1).stores(REPLICA_V1_STORES);
     const messages = [1, 2, 3].map((position) => ({ id: `m${position}`, roomId: 'r', position, authorId: 'bob', body: `#${position}`, at: '2026-01-01T00:00:00Z', reactions: [] }));
     const queued = { id: 'c1', kind: 'send', roomId: 'r', body: 'later', state: 'pending', createdAt: '2026-01-01T00:00:00Z' };
     await old.table('messages').bulkPut(messages);
