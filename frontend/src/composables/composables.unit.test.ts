@@ -99,6 +99,24 @@ describe('stores and composables over the replica', () => {
     expect(positions()[0]).toBe(-(PAGE_SIZE - 1));
   });
 
+  it('asks for a page as the room opens, before the window has read anything, and still shows rows arriving later', async () => {
+    const at = new Date().toISOString();
+    const row = (position: number) => ({ id: `m${position}`, roomId: 'r', position, authorId: 'bob', body: 'x', at, reactions: [] });
+    await client.db.messages.bulkPut([row(1), row(2)]);
+    // The server has nothing older, as the real fetcher would record it.
+    const fetchPage = vi.spyOn(client, 'loadOlder').mockImplementation(async (roomId) => {
+      await client.db.history.put({ roomId, hasMore: false });
+    });
+    const timeline = scope.run(() => useTimeline(ref('r')))!;
+    await timeline.loadOlder(); // as RoomTimeline does on mount
+    expect(fetchPage).toHaveBeenCalledTimes(1);
+
+    await client.db.messages.put(row(3));
+    const positions = () => timeline.rows.value.flatMap((r) => (r.kind === 'message' ? [r.message.position] : []));
+    await until(() => positions().length === 3);
+    expect(positions()).toEqual([1, 2, 3]);
+  });
+
   it('keeps the rows above in place while the user reads back, and goes back to the newest rows at the bottom', async () => {
     const at = new Date().toISOString();
     const row = (position: number) => ({ id: `m${position}`, roomId: 'r', position, authorId: 'bob', body: 'x', at, reactions: [] });

@@ -22,7 +22,8 @@ export function useTimeline(roomId: Ref<string>, following: Ref<boolean> = shall
   const view = useLiveQuery(() => readWindow(db.messages, roomId.value, span.value), { roomId: '', rows: [] } as RoomWindow, [roomId, span]);
   const messages = computed(() => view.value.rows);
   watch(roomId, () => (span.value = { newest: INITIAL_WINDOW }));
-  watch(following, (now) => (span.value = spanFollowing(now, view.value.rows)));
+  // Right after a room switch the view may still hold the previous room's rows: their positions mean nothing here.
+  watch(following, (now) => (span.value = spanFollowing(now, view.value.roomId === roomId.value ? view.value.rows : [])));
   const oldest = useLiveQuery(() => oldestHeld(db.messages, roomId.value), undefined, [roomId]);
   const history = useLiveQuery(() => db.history.get(roomId.value), undefined, [roomId]);
   const loading = shallowRef(false);

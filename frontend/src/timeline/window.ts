@@ -62,11 +62,16 @@ export function spanFollowing(following: boolean, shown: readonly MessageRow[]):
  * while older ones are held here, else every held row plus the page about to be fetched. Held rows come in at once,
  * not a step at a time: rows added above while the list is scrolled to the very top did not keep the scroll
  * position, and stepwise growth left the timeline e2e test (which scrolls straight to 0) stuck there.
+ *
+ * `shownCount` (the rows in view) counts only while reading back. Following the bottom, the span's own count says
+ * whether every held row is in view: right after the room opens, the view may not have read anything yet, and
+ * trusting it shrank the window to the rows held at that moment, so that later rows pushed earlier ones out of view.
  */
 export function grownSpan(span: WindowSpan, shownCount: number, held: number, page: number): { span: WindowSpan; fetch: boolean } {
-  const fetch = held <= shownCount;
-  // Following the bottom, a count keeps a catch-up from re-reading the whole room; reading back, nothing may shift.
-  return { span: 'newest' in span ? { newest: held + (fetch ? page : 0) } : { from: -Infinity }, fetch };
+  if ('from' in span) return { span: { from: -Infinity }, fetch: held <= shownCount };
+  // Following the bottom, a count keeps a catch-up from re-reading the whole room; it never shrinks.
+  const fetch = held <= span.newest;
+  return { span: { newest: fetch ? Math.max(span.newest, held + page) : held }, fetch };
 }
 
 /** The span that also shows the rows from `position` on (reading back from there: nothing may shift). */

@@ -41,7 +41,9 @@ describe('the timeline window', () => {
   it('grows over held rows first, then makes room for a fetched page', () => {
     expect(grownSpan({ newest: 300 }, 300, 1000, 50)).toEqual({ span: { newest: 1000 }, fetch: false });
     expect(grownSpan({ newest: 300 }, 300, 300, 50)).toEqual({ span: { newest: 350 }, fetch: true });
-    expect(grownSpan({ newest: 300 }, 20, 20, 50)).toEqual({ span: { newest: 70 }, fetch: true });
+    expect(grownSpan({ newest: 300 }, 20, 20, 50)).toEqual({ span: { newest: 300 }, fetch: true });
+    // The room just opened: the view has read nothing yet, and two rows are held.
+    expect(grownSpan({ newest: 300 }, 0, 2, 50)).toEqual({ span: { newest: 300 }, fetch: true });
     expect(grownSpan({ from: 80 }, 3, 10, 50)).toEqual({ span: { from: -Infinity }, fetch: false });
     expect(grownSpan({ from: -Infinity }, 10, 10, 50)).toEqual({ span: { from: -Infinity }, fetch: true });
   });
