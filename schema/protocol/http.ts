@@ -8,17 +8,40 @@ export const username = z
 
 export const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 
+/**
+ * Whether `s` has at most `max` code points, counted as `[...s].length`
+ * counts them (a surrogate pair is one, a lone surrogate one), without
+ * building that array: every WebSocket send frame passes here.
+ */
+export function atMostCodePoints(s: string, max: number): boolean {
+  // Never more code points than UTF-16 units, never fewer than half.
+  if (s.length <= max) return true;
+  if (s.length > 2 * max) return false;
+  let count = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const unit = s.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count <= max;
+}
+
 /** 1–4000 characters (Unicode code points), not only white space. */
 export const messageBody = z
   .string()
   .refine((s) => s.trim().length > 0, 'must not be empty')
-  .refine((s) => [...s].length <= 4000, 'must be at most 4000 characters');
+  .refine((s) => atMostCodePoints(s, 4000), 'must be at most 4000 characters');
 
 /** One emoji or a short :shortcode:, no white space. */
 export const emoji = z
   .string()
   .min(1)
-  .refine((s) => [...s].length <= 32 && !/\s/.test(s), 'must be one emoji or a short code without spaces');
+  .refine((s) => atMostCodePoints(s, 32) && !/\s/.test(s), 'must be one emoji or a short code without spaces');
 
 export const roomName = z
   .string()

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emoji, messageBody, messagesQuery, password, roomName, username } from './http';
+import { atMostCodePoints, emoji, messageBody, messagesQuery, password, roomName, username } from './http';
 
 describe('username', () => {
   it.each(['abc', 'Alice', 'bob_smith', 'j.doe', 'x-y-z', '___', 'a'.repeat(32), 'User123'])('accepts %j', (name) => {
@@ -27,6 +28,17 @@ describe('password', () => {
   });
 });
 
+describe('atMostCodePoints', () => {
+  it('agrees with [...s].length <= max, surrogate pairs and lone halves included', () => {
+    const text = fc.string({ maxLength: 40, unit: fc.constantFrom('a', ' ', '😀', '\ud83d', '\ude00') });
+    fc.assert(
+      fc.property(text, fc.nat(45), (s, max) => {
+        expect(atMostCodePoints(s, max)).toBe([...s].length <= max);
+      }),
+    );
+  });
+});
+
 describe('messageBody', () => {
   it('accepts ordinary text and keeps it as sent', () => {
     expect(messageBody.parse('  hello  ')).toBe('  hello  ');
@@ -44,6 +56,14 @@ describe('messageBody', () => {
     expect(messageBody.safeParse(smile.repeat(4000)).success).toBe(true);
     expect(messageBody.safeParse(smile.repeat(4001)).success).toBe(false);
     expect(messageBody.safeParse(`${smile.repeat(3999)}a`).success).toBe(true);
+  });
+
+  it('counts a lone surrogate as one code point, as [...s] does', () => {
+    const lone = '\ud83d';
+    expect(messageBody.safeParse(lone.repeat(4000)).success).toBe(true);
+    expect(messageBody.safeParse(lone.repeat(4001)).success).toBe(false);
+    expect(messageBody.safeParse(`${'😀'.repeat(3999)}${lone}`).success).toBe(true);
+    expect(messageBody.safeParse(`${lone}${'😀'.repeat(4000)}`).success).toBe(false);
   });
 
   it.each(['', ' ', '   \n\t ', '\u00a0\u2003'])('rejects empty or white-space-only %j', (body) => {
