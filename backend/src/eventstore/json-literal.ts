@@ -1,15 +1,33 @@
 import { sql, type RawBuilder } from 'kysely';
 
+/** A JSON text standing where a bind parameter would; `jsonConstant` writes it out. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /**
- * A JSON value inlined into SQL as an escaped string constant (`E'…'::json`)
- * instead of a bind parameter. The append's write statement carries no
- * parameters so that it and its COMMIT can travel as one simple query (one
- * round trip). In an `E''` constant only the backslash and the quote are
- * special, and both are escaped, whatever `standard_conforming_strings` says.
+ * A JSON value for the append's statements. It compiles to a placeholder
+ * (`$n::json`) whose value is never sent as a bind parameter: the append
+ * writes it out as a string constant (`jsonConstant`), either in place or as
+ * an argument of `EXECUTE`, so its statements and their COMMIT can travel as
+ * one simple query (one round trip) and the statement text stays the same
+ * from batch to batch (it can be prepared once).
  */
 export function jsonLiteral(value: unknown): RawBuilder<unknown> {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError('jsonLiteral: the value has no JSON form');
+  return sql`${new JsonText(text)}::json`;
+}
+
+/**
+ * The escaped string constant (`E'…'`) of a `jsonLiteral` placeholder's
+ * value; refuses any other bind parameter. In an `E''` constant only the
+ * backslash and the quote are special, and both are escaped, whatever
+ * `standard_conforming_strings` says.
+ */
+export function jsonConstant(parameter: unknown): string {
+  if (!(parameter instanceof JsonText)) throw new TypeError('jsonConstant: only jsonLiteral values may stand for bind parameters');
+  const { text } = parameter;
   const escaped = /[\\']/.test(text) ? text.replace(/\\/g, '\\\\').replace(/'/g, "''") : text;
-  return sql.raw(`E'${escaped}'::json`);
+  return `E'${escaped}'`;
 }

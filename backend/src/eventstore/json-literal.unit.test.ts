@@ -1,21 +1,25 @@
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { jsonLiteral } from './json-literal';
+import { jsonConstant, jsonLiteral } from './json-literal';
 
 const compile = (value: unknown) => jsonLiteral(value).compile(new Kysely<never>({ dialect: new PostgresDialect({ pool: {} as never }) }));
 
 describe('jsonLiteral', () => {
-  it('inlines the value with no bind parameter', () => {
-    const compiled: CompiledQuery = compile({ a: [1, 'b'] });
-    expect(compiled.parameters).toEqual([]);
-    expect(compiled.sql).toBe(`E'{"a":[1,"b"]}'::json`);
+  it('compiles to a json placeholder whose constant is the value', () => {
+    const compiled = compile({ a: [1, 'b'] });
+    expect(compiled.sql).toBe('$1::json');
+    expect(compiled.parameters.map(jsonConstant)).toEqual([`E'{"a":[1,"b"]}'`]);
   });
 
   it('escapes quotes and backslashes so no value can end the constant', () => {
-    expect(compile({ s: `it's \\' -- "q"` }).sql).toBe(`E'{"s":"it''s \\\\\\\\'' -- \\\\"q\\\\""}'::json`);
+    expect(jsonConstant(compile({ s: `it's \\' -- "q"` }).parameters[0])).toBe(`E'{"s":"it''s \\\\\\\\'' -- \\\\"q\\\\""}'`);
   });
 
   it('refuses a value without a JSON form', () => {
     expect(() => jsonLiteral(undefined)).toThrow(TypeError);
+  });
+
+  it('refuses to write out a bind parameter that is not a jsonLiteral', () => {
+    expect(() => jsonConstant('{}')).toThrow(TypeError);
   });
 });

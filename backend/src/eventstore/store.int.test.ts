@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
 import { Keyring } from '../crypto/keyring';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
+import type { Database } from '../db/types';
 import { ConflictError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
 import { liveProjector } from '../projections/live';
@@ -20,6 +21,22 @@ const sent = (roomId: string, body = 'hello'): NewChatEvent => ({
 
 function storeOn(handle: DatabaseHandle, masterKey: Buffer) {
   return new EventStore(handle.db, new Keyring(handle.db, masterKey), liveProjector(allProjections));
+}
+
+/** Has `sessions` pooled sessions, held all at once so each is a different one, drop their prepared statements. */
+async function forgetPreparedStatements(db: Kysely<Database>, sessions: number): Promise<void> {
+  let arrived = 0;
+  let allArrived!: () => void;
+  const barrier = new Promise<void>((resolve) => (allArrived = resolve));
+  await Promise.all(
+    Array.from({ length: sessions }, () =>
+      db.connection().execute(async (session) => {
+        await sql`deallocate all`.execute(session);
+        if (++arrived === sessions) allArrived();
+        await barrier;
+      }),
+    ),
+  );
 }
 
 describeEachEngine('event store', (engine) => {
@@ -120,6 +137,15 @@ describeEachEngine('event store', (engine) => {
       store.append({ actor, occurredAt: new Date(), events: [sent(room)] }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('prepares its statements again in a session that lost them (as a reconnected one has none)', async () => {
+    const room = randomUUID();
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)] });
+    // PGlite is one session; the pool hands out up to 10.
+    await forgetPreparedStatements(handle.db, engine.name === 'pglite' ? 1 : 10);
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room), sent(room)] });
+    expect((await store.readStream(`room-${room}`)).map((e) => e.version)).toEqual([1, 2, 3]);
   });
 
   it('chains every row to its predecessor by hash over the ciphertext', async () => {

@@ -9,6 +9,7 @@ import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEven
 import { GroupCommitter, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
+import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
 import { sealedJsonPage, sealedRowsPage } from './sealed-page';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
@@ -79,12 +80,17 @@ export interface Projector {
   /** Learns, once, what it needs of the schema; cheap after the first call. */
   prepare(db: Kysely<Database>): Promise<void>;
   /**
-   * A `json` expression of the rows `events` may touch, without bind
-   * parameters (it travels with the append lock). Built before the batch's
-   * outcomes are known, so it may name events that end up not recorded.
+   * A `json` expression of the rows `events` may touch, with no bind
+   * parameters but `jsonLiteral`s (it travels with the append lock). Built
+   * before the batch's outcomes are known, so it may name events that end
+   * up not recorded.
    */
   touchedRows(events: readonly RecordedChatEvent[]): RawBuilder<unknown>;
-  /** Folds the recorded events into those rows; answers data-modifying statements (each fit for a `WITH`) writing back what changed. */
+  /**
+   * Folds the recorded events into those rows; answers data-modifying
+   * statements (each fit for a `WITH`, with no bind parameters but
+   * `jsonLiteral`s) writing back what changed.
+   */
   writes(touched: unknown, events: readonly RecordedChatEvent[]): RawBuilder<unknown>[];
 }
 
@@ -355,11 +361,8 @@ export class EventStore {
    * it read, seals, chains and writes what it accepted. Hands off to the next
    * batch as its commit leaves.
    */
-  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, stateQuery: string, handOff: () => void) {
-    // The lock is its own statement: a statement's snapshot is taken when it
-    // starts, so what is read after the lock must be read by a later one.
-    const [row] = await this.#send<StateRow>(tx, ['begin', `select pg_advisory_xact_lock(${APPEND_LOCK})`, stateQuery]);
-    const state = stateOf(row!);
+  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, stateQuery: SimpleStatement, handOff: () => void) {
+    const state = stateOf(await this.#lockAndRead(tx, stateQuery));
     let { position, hash } = state;
     const { seen, versions } = state;
 
@@ -418,7 +421,7 @@ export class EventStore {
     }
 
     const streams = [...new Set(rows.map((r) => r.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
-    const write = rows.length > 0 ? [this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded))] : [];
+    const write = rows.length > 0 ? this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded)).runIn(state.prepared) : [];
     // The next batch may begin and queue for the lock while this one commits.
     handOff();
     await this.#send(tx, [...write, 'commit']);
@@ -426,12 +429,33 @@ export class EventStore {
   }
 
   /**
-   * The statement reading everything a batch decides on: the chain head, the
-   * command ids already recorded, the streams' versions, and the projection
-   * rows its events may touch. It has no bind parameters (lists are inlined
-   * as one JSON constant each), so it can travel with the begin and the lock.
+   * Begins the batch's transaction, takes the append lock and runs the
+   * batch's read, prepared in this session. The lock is its own statement: a
+   * statement's snapshot is taken when it starts, so what is read after the
+   * lock must be read by a later one. Which session the pool hands out is not
+   * known here, so the read is executed as if prepared; a session that has
+   * not prepared it yet refuses, and the transaction starts again with the
+   * PREPARE (once per session and shape of read).
    */
-  #stateQuery(requests: readonly AppendRequest[]): string {
+  async #lockAndRead(tx: Kysely<Database>, read: SimpleStatement): Promise<StateRow> {
+    const locked = ['begin', INDEXED_PLANS, `select pg_advisory_xact_lock(${APPEND_LOCK})`];
+    try {
+      return (await this.#send<StateRow>(tx, [...locked, read.execute()]))[0]!;
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNKNOWN_STATEMENT) throw error;
+      return (await this.#send<StateRow>(tx, ['rollback', ...locked, read.prepare(), read.execute()]))[0]!;
+    }
+  }
+
+  /**
+   * The statement reading everything a batch decides on: the chain head, the
+   * command ids already recorded, the streams' versions, the projection
+   * rows its events may touch, and which write statements this session has
+   * prepared. Its lists are JSON constants, not bind parameters, so it can
+   * travel with the begin and the lock; it is executed as a statement
+   * prepared once per session, as the write is.
+   */
+  #stateQuery(requests: readonly AppendRequest[]): SimpleStatement {
     const ids = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
     const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
     const provisional = requests.flatMap((r) =>
@@ -443,16 +467,19 @@ export class EventStore {
           where command_id = any(array(select json_array_elements_text(${jsonLiteral(ids)})))) as commands,
         (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
           where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
-        ${this.projector.touchedRows(provisional)} as touched
+        ${this.projector.touchedRows(provisional)} as touched,
+        array(select name from pg_prepared_statements where starts_with(name, ${sql.lit(PREPARED_PREFIX)})) as prepared
       from (select 1) as one
       left join lateral (select position, hash from events order by position desc limit 1) as head on true`;
-    return parameterless(query, this.db, 'the append read statement');
+    return SimpleStatement.compile(query, this.db);
   }
 
   /**
    * One statement writes the batch: its events, stream versions, command
-   * results and projection changes. It has no bind parameters, so it can
-   * travel with its COMMIT.
+   * results and projection changes. Its lists are JSON constants, not bind
+   * parameters, so it can travel with its COMMIT; its text without them is
+   * the same for every batch of the same shape, so it is prepared once per
+   * session and executed.
    */
   #writeStatement(
     executor: Kysely<Database>,
@@ -460,7 +487,7 @@ export class EventStore {
     streams: readonly { stream: string; version: number }[],
     commands: readonly { command_id: string; actor: string | null; positions: number[]; created_at: Date }[],
     projections: readonly RawBuilder<unknown>[],
-  ): string {
+  ): SimpleStatement {
     const events = rows.map((r) => ({
       position: r.position,
       stream: r.stream,
@@ -493,7 +520,7 @@ export class EventStore {
         : []),
       ...projections.map((statement, i) => sql`${sql.raw(`projected_${i}`)} as (${statement})`),
     ];
-    return parameterless(sql`with ${sql.join(parts)} select 1`, executor, 'the append write statement');
+    return SimpleStatement.compile(sql`with ${sql.join(parts)} select 1`, executor);
   }
 
   /**
@@ -521,16 +548,6 @@ export class EventStore {
   }
 }
 
-/**
- * The SQL text of `query`, which must inline everything: it is sent with
- * other statements as one simple query, where bind parameters cannot go.
- */
-function parameterless(query: RawBuilder<unknown>, db: Kysely<Database>, what: string): string {
-  const compiled = query.compile(db);
-  if (compiled.parameters.length > 0) throw new Error(`${what} must carry no bind parameters`);
-  return compiled.sql;
-}
-
 /** What the batch's read answers (see `#stateQuery`). */
 interface StateRow {
   position: number | null;
@@ -538,6 +555,8 @@ interface StateRow {
   commands: [string, string | null, number[]][];
   streams: Record<string, number>;
   touched: unknown;
+  /** The names of the append statements this session has prepared. */
+  prepared: string[];
 }
 
 /** The batch's starting point: the chain head, the command ids already recorded, the streams' versions. */
@@ -550,6 +569,7 @@ function stateOf(row: StateRow) {
     seen,
     versions: new Map(Object.entries(row.streams)),
     touched: row.touched,
+    prepared: row.prepared,
   };
 }
 
