@@ -6,11 +6,12 @@ import { Keyring } from '../crypto/keyring';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/types';
-import { ConflictError } from '../errors/errors';
+import { ConflictError, ForbiddenError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
 import { chainHash, GENESIS_HASH } from './hash-chain';
+import type { ProjectedRows } from './projected-rows';
 import { EventStore } from './store';
 
 const sent = (roomId: string, body = 'hello'): NewChatEvent => ({
@@ -137,6 +138,31 @@ describeEachEngine('event store', (engine) => {
       store.append({ actor, occurredAt: new Date(), events: [sent(room)] }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('decides a guard on the rows its events touch, read under the lock, and fails only its own request', async () => {
+    const room = randomUUID();
+    await store.append({ actor, occurredAt: new Date(), events: [{ stream: `room-${room}`, type: 'room.created', data: { roomId: room, name: 'guarded', kind: 'private' } }] });
+    const seen: unknown[] = [];
+    const refusal = new ForbiddenError('Not here.', 'not_a_member');
+    const guard = (rows: ProjectedRows) => {
+      seen.push(rows.row('rooms', room)?.kind, rows.row('rooms', randomUUID()));
+      throw refusal;
+    };
+    const head = await store.head();
+    const outcomes = await Promise.allSettled([
+      store.append({ actor, occurredAt: new Date(), events: [sent(room)] }),
+      store.append({ actor, commandId: randomUUID(), occurredAt: new Date(), events: [sent(room)], guard }),
+      store.append({ actor, occurredAt: new Date(), events: [sent(room)] }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBe(refusal);
+    expect(seen).toEqual(['private', undefined]);
+    expect(await store.head()).toBe(head + 2);
+    // A repeat of a recorded command answers its first result before any guard.
+    const commandId = randomUUID();
+    const first = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)] });
+    expect(await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)], guard })).toEqual({ ...first, duplicate: true });
   });
 
   it('prepares its statements again in a session that lost them (as a reconnected one has none)', async () => {

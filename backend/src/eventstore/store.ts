@@ -9,6 +9,7 @@ import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEven
 import { GroupCommitter, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
+import { projectedRows, type ProjectedRows } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
 import { sealedJsonPage, sealedRowsPage } from './sealed-page';
 
@@ -61,6 +62,15 @@ export interface AppendRequest {
   readonly expected?: Readonly<Record<string, ExpectedVersion>>;
   readonly correlationId?: string;
   readonly causationId?: string;
+  /**
+   * Refuses this request alone, by throwing (an `AppError`), when the
+   * projection rows read under the append lock do not allow it: a check
+   * with no statement of its own and no window before the append. It may
+   * only read rows the request's events touch (others look absent), as of
+   * the batch's start. Runs after the command id's repeat check, so a repeat
+   * still answers its first result.
+   */
+  readonly guard?: (rows: ProjectedRows) => void;
 }
 
 export interface AppendResult {
@@ -80,7 +90,8 @@ export interface Projector {
   /** Learns, once, what it needs of the schema; cheap after the first call. */
   prepare(db: Kysely<Database>): Promise<void>;
   /**
-   * A `json` expression of the rows `events` may touch, with no bind
+   * A `json` object of the rows `events` may touch, from table name to its
+   * rows (each with its `id`: guards look them up so), with no bind
    * parameters but `jsonLiteral`s (it travels with the append lock). Built
    * before the batch's outcomes are known, so it may name events that end
    * up not recorded.
@@ -371,6 +382,7 @@ export class EventStore {
     const recorded: RecordedChatEvent[] = [];
     const commands: { command_id: string; actor: string | null; positions: number[]; created_at: Date }[] = [];
     const inBatch = new Map<string, { actor: string | null; positions: number[] }>();
+    let rowsRead: ProjectedRows | undefined;
 
     for (const request of requests) {
       const earlier = request.commandId ? (seen.get(request.commandId) ?? inBatch.get(request.commandId)) : undefined;
@@ -380,6 +392,11 @@ export class EventStore {
             ? { ok: true, value: { positions: earlier.positions, duplicate: true } }
             : { ok: false, error: new ConflictError('command_id_reused', 'This command id was already used.') },
         );
+        continue;
+      }
+      const refusal = request.guard && refusalOf(request.guard, (rowsRead ??= projectedRows(state.touched)));
+      if (refusal) {
+        outcomes.push({ ok: false, error: refusal.error });
         continue;
       }
       const conflict = checkExpected(request, versions);
@@ -598,6 +615,16 @@ function recordedEvent(row: SealedRow, data: unknown): RecordedChatEvent {
 /** Binds a ciphertext to where it belongs: moved to another stream, version or type, it fails to open. */
 export function associatedData(stream: string, version: number, type: string): Buffer {
   return Buffer.from(`chatterlink/event/v1\0${stream}\0${version}\0${type}`, 'utf8');
+}
+
+/** What a request's guard threw, if it refused. */
+function refusalOf(guard: (rows: ProjectedRows) => void, rows: ProjectedRows): { error: unknown } | undefined {
+  try {
+    guard(rows);
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
 }
 
 function checkExpected(request: AppendRequest, versions: ReadonlyMap<string, number>): ConflictError | undefined {

@@ -7,6 +7,7 @@ import {
   decideRead,
   decideSend,
   decideTyping,
+  requireMember,
   type MessageFacts,
   type RoomAccess,
 } from './decide';
@@ -36,16 +37,21 @@ function refusal(run: () => unknown): AppError {
 }
 
 describe('decideSend', () => {
+  it('posts the message in its room', () => {
+    expect(decideSend({ messageId, roomId, body: 'hello' })).toEqual([{ stream, type: 'message.sent', data: { messageId, roomId, body: 'hello' } }]);
+  });
+});
+
+describe('requireMember (what the append checks for a send)', () => {
   it.each(['public', 'private', 'dm'] as const)('lets a member post in a %s room', (kind) => {
-    expect(decideSend({ messageId, roomId, body: 'hello' }, member(kind))).toEqual([
-      { stream, type: 'message.sent', data: { messageId, roomId, body: 'hello' } },
-    ]);
+    expect(() => requireMember(member(kind))).not.toThrow();
   });
 
   it('tells a non-member of a public room to join: ForbiddenError not_a_member', () => {
-    const error = refusal(() => decideSend({ messageId, roomId, body: 'hi' }, outsider('public')));
+    const error = refusal(() => requireMember(outsider('public')));
     expect(error).toBeInstanceOf(ForbiddenError);
     expect(error.code).toBe('not_a_member');
+    expect(error.message).toBe('Join the room before posting in it.');
   });
 
   it.each([
@@ -53,9 +59,10 @@ describe('decideSend', () => {
     ['a dm', outsider('dm')],
     ['a missing room', missing],
   ])('hides %s from a non-member: NotFoundError', (_label, access) => {
-    const error = refusal(() => decideSend({ messageId, roomId, body: 'hi' }, access));
+    const error = refusal(() => requireMember(access));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.code).toBe('not_found');
+    expect(error.message).toBe('No such room.');
   });
 });
 

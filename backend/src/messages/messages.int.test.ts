@@ -93,6 +93,38 @@ describeEachEngine('message routes', (engine) => {
     expect((await outsider.get(`/api/rooms/${room}/messages`)).status).toBe(200);
   });
 
+  it('refuses a send with the same error as before the append decided access, REST and WebSocket alike', async () => {
+    const carol = await new TestClient(server.url).signUp('carol');
+    const privateRoom = (await alice.post('/api/rooms', { name: 'inner', kind: 'private' })).json.room.id;
+    const dm = (await alice.post('/api/dms', { username: 'bob' })).json.room.id;
+    const hidden = { code: 'not_found', message: 'No such room.' };
+    const cases = [
+      [randomUUID(), 404, hidden],
+      [privateRoom, 404, hidden],
+      [dm, 404, hidden],
+      [room, 403, { code: 'not_a_member', message: 'Join the room before posting in it.' }],
+    ] as const;
+    const head = await server.app.services.store.head();
+    const socket = await carol.socket();
+    await socket.hello(0);
+    for (const [target, status, error] of cases) {
+      const res = await carol.post(`/api/rooms/${target}/messages`, { id: randomUUID(), body: 'let me in' });
+      expect({ status: res.status, code: res.json.error.code, message: res.json.error.message }).toEqual({ status, ...error });
+      const id = randomUUID();
+      socket.send({ type: 'send', id, room: target, body: 'let me in' });
+      expect(await socket.waitFor((f) => (f.type === 'ack' || f.type === 'error') && f.id === id)).toMatchObject({ type: 'error', ...error });
+    }
+    socket.close();
+    expect(await server.app.services.store.head()).toBe(head);
+    // A member who left still gets the first result of a send they repeat.
+    const id = randomUUID();
+    const first = await send(bob, 'before leaving', id);
+    await bob.post(`/api/rooms/${room}/leave`);
+    expect((await send(bob, 'before leaving', id)).json).toEqual({ id, position: first.json.position, duplicate: true });
+    expect((await send(bob, 'after leaving')).status).toBe(403);
+    await bob.post(`/api/rooms/${room}/join`);
+  });
+
   it('accepts 4000-character bodies and refuses 4001, empty and blank ones, writing nothing', async () => {
     expect((await send(alice, '😀'.repeat(4000))).status).toBe(201);
     const head = await server.app.services.store.head();

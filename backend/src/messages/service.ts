@@ -2,12 +2,14 @@ import type { MessageDto } from '@chatterlink/schema/protocol';
 import type { ServiceContext } from '../app/context';
 import { ConflictError, NotFoundError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
-import type { AppendResult } from '../eventstore/store';
+import type { ProjectedRows } from '../eventstore/projected-rows';
+import type { AppendRequest, AppendResult } from '../eventstore/store';
 import type { Principal } from '../identity/service';
+import { roomAccessIn } from '../rooms/access';
 import { RoomAccessLoader } from '../rooms/access-loader';
 import { membershipId } from '../rooms/projections/memberships';
 import { uploadsOf } from '../uploads/timeline';
-import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, TYPING_INTERVAL_MS, type MessageFacts } from './decide';
+import { decideDelete, decideEdit, decideRead, decideReact, decideSend, decideTyping, requireMember, TYPING_INTERVAL_MS, type MessageFacts } from './decide';
 import { reactionId } from './projections/reactions';
 
 /** What a command's acknowledgement carries. */
@@ -50,11 +52,14 @@ export class MessagesService {
     return true;
   }
 
-  /** Posts a message whose id is the client's command id: exactly once, however often it is retried. */
+  /**
+   * Posts a message whose id is the client's command id: exactly once, however
+   * often it is retried. Whether the sender may post is decided by the append,
+   * on the room and membership rows it reads under its lock.
+   */
   send(principal: Principal, input: { id: string; roomId: string; body: string }): Promise<CommandAck> {
-    return this.#execute(principal, input.id, async () =>
-      decideSend({ messageId: input.id, roomId: input.roomId, body: input.body }, await this.#access.load({ roomId: input.roomId, userId: principal.user.id })),
-    );
+    const guard = (rows: ProjectedRows) => requireMember(roomAccessIn(rows, input.roomId, principal.user.id));
+    return this.#execute(principal, input.id, () => Promise.resolve(decideSend({ messageId: input.id, roomId: input.roomId, body: input.body })), guard);
   }
 
   edit(principal: Principal, input: { commandId?: string | undefined; messageId: string; body: string }): Promise<CommandAck> {
@@ -168,8 +173,15 @@ export class MessagesService {
    * nothing. The append itself answers a repeat whose decision still holds
    * (no round trip before it); the recorded result is looked up only when the
    * decision refuses or changes nothing, which a repeat may legitimately meet.
+   * A `guard` is the part of the decision the append makes under its lock
+   * (after its own repeat check).
    */
-  async #execute(principal: Principal, commandId: string | undefined, decide: () => Promise<NewChatEvent[]>): Promise<CommandAck> {
+  async #execute(
+    principal: Principal,
+    commandId: string | undefined,
+    decide: () => Promise<NewChatEvent[]>,
+    guard?: AppendRequest['guard'],
+  ): Promise<CommandAck> {
     let events: NewChatEvent[];
     try {
       events = await decide();
@@ -185,6 +197,7 @@ export class MessagesService {
         occurredAt: this.ctx.clock.now(),
         events,
         ...(commandId ? { commandId } : {}),
+        ...(guard ? { guard } : {}),
       }),
     );
   }

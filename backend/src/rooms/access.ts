@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/types';
+import type { ProjectedRows } from '../eventstore/projected-rows';
 import type { RoomFacts } from './decide';
 import { membershipId } from './projections/memberships';
 
@@ -33,6 +34,16 @@ export async function loadRoomAccesses(
     order by q.n`.execute(db);
   if (rows.length !== lookups.length) throw new Error('room access lookup answered a different number of rows');
   return rows.map((row) => accessOf(row.kind, row.member));
+}
+
+/**
+ * `loadRoomAccess` decided on rows the event store's batch read loaded under
+ * its append lock: only for events that touch the room's row and the user's
+ * membership (as `message.sent` does), since rows not loaded look absent.
+ */
+export function roomAccessIn(rows: ProjectedRows, roomId: string, userId: string): RoomAccessState {
+  const room = rows.row('rooms', roomId);
+  return accessOf(room ? (room.kind as RoomFacts['kind']) : null, rows.row('memberships', membershipId(roomId, userId)) !== undefined);
 }
 
 /** Access from a room's kind (`null`: no such room) and whether the user is a member. */
