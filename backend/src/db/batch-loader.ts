@@ -5,7 +5,7 @@ import { GroupCommitter } from '../eventstore/group-commit';
 const MAX_LOOKUPS_PER_STATEMENT = 512;
 
 /**
- * A lookup made by many concurrent callers (every send, every handshake):
+ * A lookup made by many concurrent callers (every command, every handshake):
  * while one statement runs, new lookups queue and the next statement answers
  * them all, so a burst costs a few round trips and pool connections instead
  * of one each. Every answer comes from a statement that started after its
