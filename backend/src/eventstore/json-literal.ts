@@ -28,6 +28,7 @@ export function jsonLiteral(value: unknown): RawBuilder<unknown> {
 export function jsonConstant(parameter: unknown): string {
   if (!(parameter instanceof JsonText)) throw new TypeError('jsonConstant: only jsonLiteral values may stand for bind parameters');
   const { text } = parameter;
-  const escaped = /[\\']/.test(text) ? text.replace(/\\/g, '\\\\').replace(/'/g, "''") : text;
+  // Two searches for one character each are several times faster than one character class over the whole text.
+  const escaped = text.includes('\\') || text.includes("'") ? text.replace(/\\/g, '\\\\').replace(/'/g, "''") : text;
   return `E'${escaped}'`;
 }

@@ -128,6 +128,25 @@ describeEachEngine('event store', (engine) => {
     expect((await store.readStream(`room-${room}`)).map((e) => e.version)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
+  it('runs the commit signal inside each batch that appends, given its last position', async () => {
+    const signalled: number[] = [];
+    const stop = store.signalInCommit((position) => {
+      signalled.push(position);
+      // Refused outside a transaction block: the append would fail if the signal ran after the commit.
+      return `savepoint signalled_${position}`;
+    });
+    try {
+      const room = randomUUID();
+      const commandId = randomUUID();
+      const first = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room), sent(room)] });
+      const repeat = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)] });
+      expect(repeat.duplicate).toBe(true);
+      expect(signalled).toEqual([first.positions[1]]);
+    } finally {
+      stop();
+    }
+  });
+
   it('isolates a failing request from the rest of its batch', async () => {
     const room = randomUUID();
     const stream = `room-${room}`;

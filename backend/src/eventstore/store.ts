@@ -125,6 +125,7 @@ const SYNTAX_ERROR = '42601';
 export class EventStore {
   readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
   readonly #listeners = new Set<CommitListener>();
+  #commitSignal: ((lastPosition: number) => string) | undefined;
   #multiStatement: boolean | undefined;
   /** Settles once the listeners have heard the latest batch (or it failed). */
   #notified: Promise<void> = Promise.resolve();
@@ -164,6 +165,20 @@ export class EventStore {
   onCommitted(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Has every batch that appends run `statement(its last position)` inside
+   * its transaction, just before its commit, in the commit's round trip: a
+   * signal (a NOTIFY) that leaves at the commit and only if it commits,
+   * with no statement or transaction of its own. One at a time; the
+   * returned function removes it.
+   */
+  signalInCommit(statement: (lastPosition: number) => string): () => void {
+    this.#commitSignal = statement;
+    return () => {
+      if (this.#commitSignal === statement) this.#commitSignal = undefined;
+    };
   }
 
   /**
@@ -380,7 +395,7 @@ export class EventStore {
     const outcomes: Outcome<AppendResult>[] = [];
     const rows: ChainedRow[] = [];
     const recorded: RecordedChatEvent[] = [];
-    const commands: { command_id: string; actor: string | null; positions: number[]; created_at: Date }[] = [];
+    const commands: CommandRow[] = [];
     const inBatch = new Map<string, { actor: string | null; positions: number[] }>();
     let rowsRead: ProjectedRows | undefined;
 
@@ -405,6 +420,8 @@ export class EventStore {
         continue;
       }
       const metadata = metadataOf(request);
+      // Formatted once per request: JSON.stringify formats a Date through its toJSON, 2.5 µs each time.
+      const occurredAt = request.occurredAt.toISOString();
       const positions: number[] = [];
       for (const event of request.events) {
         const version = (versions.get(event.stream) ?? 0) + 1;
@@ -426,22 +443,23 @@ export class EventStore {
         };
         const prevHash = hash;
         hash = chainHash(prevHash, fields);
-        rows.push({ ...fields, prevHash, hash });
-        recorded.push({ ...event, position, version, actor: request.actor, occurredAt: request.occurredAt, metadata } as RecordedChatEvent);
+        rows.push({ fields, prevHash, hash, occurredAt });
+        recorded.push(recordedAs(event, position, version, request, metadata));
         positions.push(position);
       }
       if (request.commandId) {
         inBatch.set(request.commandId, { actor: request.actor, positions });
-        commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: request.occurredAt });
+        commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: occurredAt });
       }
       outcomes.push({ ok: true, value: { positions, duplicate: false } });
     }
 
-    const streams = [...new Set(rows.map((r) => r.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
+    const streams = [...new Set(rows.map((r) => r.fields.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
     const write = rows.length > 0 ? this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded)).runIn(state.prepared) : [];
+    const signal = rows.length > 0 && this.#commitSignal ? [this.#commitSignal(position)] : [];
     // The next batch may begin and queue for the lock while this one commits.
     handOff();
-    await this.#send(tx, [...write, 'commit']);
+    await this.#send(tx, [...write, ...signal, 'commit']);
     return { outcomes, recorded };
   }
 
@@ -476,7 +494,7 @@ export class EventStore {
     const ids = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
     const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
     const provisional = requests.flatMap((r) =>
-      r.events.map((e) => ({ ...e, position: 0, version: 0, actor: r.actor, occurredAt: r.occurredAt, metadata: {} }) as RecordedChatEvent),
+      r.events.map((e) => recordedAs(e, 0, 0, r, {})),
     );
     const query = sql`
       select head.position, head.hash,
@@ -502,22 +520,22 @@ export class EventStore {
     executor: Kysely<Database>,
     rows: readonly ChainedRow[],
     streams: readonly { stream: string; version: number }[],
-    commands: readonly { command_id: string; actor: string | null; positions: number[]; created_at: Date }[],
+    commands: readonly CommandRow[],
     projections: readonly RawBuilder<unknown>[],
   ): SimpleStatement {
-    const events = rows.map((r) => ({
+    const events = rows.map(({ fields: r, prevHash, hash, occurredAt }) => ({
       position: r.position,
       stream: r.stream,
       version: r.version,
       type: r.type,
       actor: r.actor,
-      occurred_at: r.occurredAt,
+      occurred_at: occurredAt,
       key_id: r.keyId,
       nonce: r.nonce.toString('base64'),
       ciphertext: r.ciphertext.toString('base64'),
       metadata: r.metadata,
-      prev_hash: r.prevHash.toString('base64'),
-      hash: r.hash.toString('base64'),
+      prev_hash: prevHash.toString('base64'),
+      hash: hash.toString('base64'),
     }));
     const parts = [
       sql`appended as (insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
@@ -591,9 +609,39 @@ function stateOf(row: StateRow) {
 }
 
 /** An event row as the chain covers it, with its links. */
-interface ChainedRow extends ChainedFields {
+interface ChainedRow {
+  readonly fields: ChainedFields;
   readonly prevHash: Buffer;
   readonly hash: Buffer;
+  /** `fields.occurredAt` in ISO form. */
+  readonly occurredAt: string;
+}
+
+/** A command's recorded result as the write statement stores it. */
+interface CommandRow {
+  readonly command_id: string;
+  readonly actor: string | null;
+  readonly positions: number[];
+  /** ISO timestamp. */
+  readonly created_at: string;
+}
+
+/**
+ * A new event as recorded at `position` and `version` by `request`. A literal,
+ * not a spread of `event` followed by the new fields: V8 spent 4-8 µs on
+ * such a spread, several times per appended event.
+ */
+function recordedAs(event: NewChatEvent, position: number, version: number, request: AppendRequest, metadata: EventMetadata): RecordedChatEvent {
+  return {
+    type: event.type,
+    data: event.data,
+    stream: event.stream,
+    position,
+    version,
+    actor: request.actor,
+    occurredAt: request.occurredAt,
+    metadata,
+  } as RecordedChatEvent;
 }
 
 /** A row's event, its payload validated against its type's schema (the DB-row boundary). */

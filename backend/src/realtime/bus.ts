@@ -7,7 +7,8 @@ import { z } from 'zod';
  * the log) and presence. A lost signal only delays delivery: tailers also poll.
  */
 export const busMessage = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('appended'), position: z.number().int().nonnegative() }),
+  // `node`: the node that appended (it delivered its own events already); absent from older nodes.
+  z.object({ kind: z.literal('appended'), position: z.number().int().nonnegative(), node: z.string().optional() }),
   z.object({ kind: z.literal('presence'), node: z.string(), users: z.array(z.string()), online: z.boolean() }),
   z.object({ kind: z.literal('heartbeat'), node: z.string() }),
 ]);
@@ -19,6 +20,12 @@ export interface SignalBus {
   publish(message: BusMessage): Promise<void>;
   /** Handlers also receive the node's own messages. */
   subscribe(handler: (message: BusMessage) => void): void;
+  /**
+   * A statement that, run inside a transaction on the deployment's database,
+   * sends `message` when that transaction commits and only if it does; absent
+   * when the bus is not that database.
+   */
+  inTransaction?(message: BusMessage): string;
   close(): Promise<void>;
 }
 
@@ -101,6 +108,11 @@ export class PostgresBus implements SignalBus {
 
   async publish(message: BusMessage): Promise<void> {
     await this.#publisher.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(message)]);
+  }
+
+  /** NOTIFY queues the payload with the transaction; Postgres delivers it at commit, in commit order. */
+  inTransaction(message: BusMessage): string {
+    return `notify ${CHANNEL}, E'${JSON.stringify(message).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
   }
 
   subscribe(handler: (message: BusMessage) => void): void {

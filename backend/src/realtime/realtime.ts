@@ -76,12 +76,16 @@ export async function startRealtime(options: {
 
   fanOut = new FanOut(store, (event) => gateway.deliver(event), (error) => logger.warn({ err: error }, 'fan-out read failed'));
   await fanOut.start();
+  // The signal travels with the batch's commit where the bus is the database; after it otherwise.
+  const signalInCommit = bus.inTransaction?.bind(bus);
+  const unsignal = signalInCommit && store.signalInCommit((position) => signalInCommit({ kind: 'appended', position, node: nodeId }));
   const unsubscribe = store.onCommitted((events) => {
     fanOut!.onLocalCommit(events);
-    void bus.publish({ kind: 'appended', position: events.at(-1)!.position }).catch(() => {});
+    if (!signalInCommit) void bus.publish({ kind: 'appended', position: events.at(-1)!.position, node: nodeId }).catch(() => {});
   });
   bus.subscribe((message) => {
-    if (message.kind === 'appended' && message.position > fanOut!.position) fanOut!.signal();
+    // Our own events were delivered from memory (a signal sent at commit may arrive before the commit's answer).
+    if (message.kind === 'appended' && message.node !== nodeId && message.position > fanOut!.position) fanOut!.signal();
   });
   presence.start();
   app.setPresence(presence);
@@ -93,6 +97,7 @@ export async function startRealtime(options: {
     bus,
     nodeId,
     async close() {
+      unsignal?.();
       unsubscribe();
       presence.stop();
       fanOut!.stop();
