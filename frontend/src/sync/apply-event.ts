@@ -71,13 +71,13 @@ const handlers: Record<string, EventHandler> = {
     });
   },
   'receipt.read'(batch, f, me) {
-    if (f.actor === me) return markRead(batch, f.room, Number(f.data.position ?? f.position), me);
+    if (f.actor === me) batch.markRead(f.room, Number(f.data.position ?? f.position), me);
   },
-  async 'room.joined'(batch, f, me) {
+  'room.joined'(batch, f, me) {
     const userId = str(f.data, 'userId');
     if (userId === me) return { refreshRooms: true, refreshMembers: f.room };
-    await batch.db.members.put({ roomId: f.room, userId });
-    if (!(await batch.db.users.get(userId))) return { refreshMembers: f.room };
+    batch.putMember({ roomId: f.room, userId });
+    if (!batch.user(userId)) return { refreshMembers: f.room };
   },
   async 'room.left'(batch, f, me) {
     const userId = str(f.data, 'userId');
@@ -86,7 +86,7 @@ const handlers: Record<string, EventHandler> = {
       await forgetRoom(batch.db, f.room);
       return { refreshRooms: true };
     }
-    await batch.db.members.delete([f.room, userId]);
+    batch.deleteMember(f.room, userId);
   },
 };
 
@@ -103,18 +103,10 @@ export function registerEventHandler(type: string, handler: EventHandler): void 
   handlers[type] = handler;
 }
 
-/** Moves a room's read position forward and recounts what is left unread locally. */
+/** Moves a room's read position forward; what is left unread is recounted locally as the batch is written. */
 export async function markRead(batch: ReplicaBatch, roomId: string, position: number, me: string): Promise<void> {
   await batch.load({ rooms: [roomId] });
-  const room = batch.room(roomId);
-  if (!room || position <= room.readPosition) return;
-  await batch.flush(); // the count below reads the table
-  const unread = await batch.db.messages
-    .where('[roomId+position]')
-    .between([roomId, position + 1], [roomId, Infinity])
-    .filter((m) => m.authorId !== me && !m.deleted)
-    .count();
-  batch.putRoom({ ...room, readPosition: position, unread });
+  batch.markRead(roomId, position, me);
 }
 
 /** Drops a room the user no longer belongs to, with everything cached about it. */
@@ -146,6 +138,11 @@ function referencedMessages(frames: readonly EventFrame[]): string[] {
   return [...new Set(referenced)].filter((id) => id !== '' && !created.has(id));
 }
 
+/** Users who join rooms in these events: whether the replica knows them decides if the members are fetched. */
+function joiningUsers(frames: readonly EventFrame[]): string[] {
+  return [...new Set(frames.filter((f) => f.event === 'room.joined').map((f) => str(f.data, 'userId')))];
+}
+
 /**
  * Applies durable events, in the order given, in one transaction that also
  * stores the new `lastPosition`: a batch is applied whole or not at all, so
@@ -156,16 +153,19 @@ function referencedMessages(frames: readonly EventFrame[]): string[] {
 export function applyEvents(db: Replica, frames: readonly EventFrame[], me: string): Promise<BatchFollowUp> {
   return inBatch(db, async (batch) => {
     const followUp: BatchFollowUp = { refreshRooms: false, refreshMembers: [] };
+    if (frames.length === 0) return followUp;
+    // Read along with the last position, for every frame: the ones already applied (a repeat) are rare.
+    const reads = { rooms: [...new Set(frames.map((f) => f.room))], messages: referencedMessages(frames), users: joiningUsers(frames) };
+    const items = { from: Math.min(...frames.map((f) => f.position)), to: Math.max(...frames.map((f) => f.position)) };
+    const [stored] = await Promise.all([db.lastPosition(), batch.load({ ...reads, items })]);
     const fresh: EventFrame[] = [];
-    let last = await db.lastPosition();
+    let last = stored;
     for (const frame of frames) {
       if (frame.position <= last) continue;
       fresh.push(frame);
       last = frame.position;
     }
     if (fresh.length === 0) return followUp;
-    const rooms = [...new Set(fresh.map((f) => f.room))];
-    await batch.load({ rooms, messages: referencedMessages(fresh), items: { from: fresh[0]!.position, to: last } });
     for (const frame of fresh) {
       const applied = handlers[frame.event]?.(batch, frame, me);
       // Only awaited when the handler was asynchronous (`instanceof Promise` fails: Dexie swaps the global inside transactions).
@@ -173,7 +173,7 @@ export function applyEvents(db: Replica, frames: readonly EventFrame[], me: stri
       if (next?.refreshRooms) followUp.refreshRooms = true;
       if (next?.refreshMembers && !followUp.refreshMembers.includes(next.refreshMembers)) followUp.refreshMembers.push(next.refreshMembers);
     }
-    await db.meta.put({ key: 'lastPosition', value: last });
+    await Promise.all([db.meta.put({ key: 'lastPosition', value: last }), batch.flush()]);
     return followUp;
   });
 }
