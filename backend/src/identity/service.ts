@@ -105,7 +105,7 @@ export class IdentityService {
 
   /** Resolves a token to its principal; ended, expired or forged sessions are refused. */
   async authenticate(token: string): Promise<Principal> {
-    const claims = await this.tokens.verify(token);
+    const claims = this.tokens.verify(token);
     const { session, user } = await this.#sessions.load(claims.sessionId);
     if (!session || session.user_id !== claims.userId || session.ended_at || session.expires_at <= this.ctx.clock.now()) {
       throw new UnauthorizedError('The session is invalid or has expired.');

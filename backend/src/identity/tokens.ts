@@ -41,9 +41,10 @@ export class SessionTokens {
   /**
    * Verifies signature, algorithm, issuer, audience, expiry and not-before
    * (as jose's jwtVerify does, without clock tolerance); throws
-   * `UnauthorizedError` otherwise.
+   * `UnauthorizedError` otherwise. Synchronous: every WebSocket handshake
+   * runs it, and an await more is garbage more.
    */
-  async verify(token: string): Promise<TokenClaims> {
+  verify(token: string): TokenClaims {
     const claims = verifiedHs256Payload(token, this.#signingKey);
     if (!claims || !claimsHold(claims, Math.floor(Date.now() / 1000))) {
       throw new UnauthorizedError('The session is invalid or has expired.');

@@ -13,11 +13,12 @@ import type { IdentityService, Principal } from '../identity/service';
 import { LIVE_ONLY_EVENT_TYPES } from '../messages/events';
 import type { MessagesService } from '../messages/service';
 import { roomStream } from '../rooms/events';
+import { Flag, has, mark, type Connection } from './connection';
 import { toEventFrame } from './event-frame';
 import type { FanOut } from './fan-out';
 import type { Metrics } from './metrics';
 import type { RoomsOfLoader } from './rooms-of-loader';
-import { takeToken, type TokenBucketState } from './token-bucket';
+import { takeToken } from './token-bucket';
 import { roomOfTopic, topics } from './topics';
 
 /** Tunables of the gateway; defaults suit a small team's server. */
@@ -47,22 +48,10 @@ export const DEFAULT_LIMITS: GatewayLimits = {
 /** How long an ended session is remembered for upgrades still in flight. */
 const ENDED_SESSION_MEMORY_MS = 60_000;
 
-/**
- * Per-connection state, kept in uWS's user data: one flat object per socket
- * (an idle socket's memory is mostly this and its uWS topics). The rooms a
- * socket is in are its topics (`ws.getTopics()`), not a copy here.
- */
-interface Connection extends TokenBucketState {
-  /** Shared by the sockets of one session (see `#shared`). */
-  readonly principal: Principal;
-  helloStarted: boolean;
-  ready: boolean;
-  closed: boolean;
-  /** Moved from `room/` to `slow/` topics: gets durable events only. */
-  degraded: boolean;
-  /** Refusals counted in the 10 s window that began at `violationsSince`. */
-  violations: number;
-  violationsSince: number;
+/** Refusals of one socket counted in the 10 s window that began at `since`. */
+interface Violations {
+  count: number;
+  since: number;
 }
 
 type Socket = WebSocket<Connection>;
@@ -81,6 +70,8 @@ export class Gateway {
    * delivered: it finds the session here and is closed at once.
    */
   readonly #endedSessions = new Map<string, number>();
+  /** Only sockets that were refused a frame have an entry; it goes with the socket. */
+  readonly #violations = new WeakMap<Socket, Violations>();
   #app: TemplatedApp | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   readonly #epoch = Date.now();
@@ -139,7 +130,7 @@ export class Gateway {
     const app = this.#app;
     if (!app) return;
     if (event.type === 'room.joined') {
-      for (const ws of this.#socketsOf(event.data.userId)) if (ws.getUserData().ready) this.#subscribeRoom(ws, event.data.roomId);
+      for (const ws of this.#socketsOf(event.data.userId)) if (has(ws.getUserData(), Flag.ready)) this.#subscribeRoom(ws, event.data.roomId);
     }
     const frame = toEventFrame(event);
     if (frame) {
@@ -221,18 +212,7 @@ export class Gateway {
         // request and would take our upgrade for its own.
         await new Promise((resolve) => setImmediate(resolve));
         if (aborted) return;
-        const now = this.#now();
-        const connection: Connection = {
-          principal: this.#shared(principal),
-          tokens: this.deps.limits.burst,
-          tokensAt: now,
-          helloStarted: false,
-          ready: false,
-          closed: false,
-          degraded: false,
-          violations: 0,
-          violationsSince: now,
-        };
+        const connection: Connection = { principal: this.#shared(principal), flags: 0, fullAt: 0 };
         // Not inside res.cork(): this uWS build's cork() misreads the freed HTTP
         // state after an upgrade and may close the new socket at once (1006).
         res.upgrade(connection, key, protocol, extensions, context);
@@ -279,11 +259,11 @@ export class Gateway {
 
   #close(ws: Socket): void {
     const data = ws.getUserData();
-    data.closed = true;
+    mark(data, Flag.closed);
     remove(this.#byUser, data.principal.user.id, ws);
     this.#connections -= 1;
     this.deps.metrics.connections.dec();
-    if (data.degraded) this.deps.metrics.degraded.dec();
+    if (has(data, Flag.degraded)) this.deps.metrics.degraded.dec();
     this.deps.onDisconnected(data.principal.user.id);
   }
 
@@ -355,8 +335,8 @@ export class Gateway {
    */
   async #hello(ws: Socket, since: number): Promise<void> {
     const data = ws.getUserData();
-    if (data.helloStarted) return this.#refuse(ws, undefined, 'invalid_input', 'hello may be sent once per connection.');
-    data.helloStarted = true;
+    if (has(data, Flag.helloStarted)) return this.#refuse(ws, undefined, 'invalid_input', 'hello may be sent once per connection.');
+    mark(data, Flag.helloStarted);
     const userId = data.principal.user.id;
     const { limits } = this.deps;
     let after = since;
@@ -365,7 +345,7 @@ export class Gateway {
       const rooms = await this.deps.roomsOf.load(userId);
       // A client already at `target` (most reconnects) has nothing to read.
       const page = after < target ? await this.#catchUpPage(after, target, rooms) : [];
-      if (data.closed) return;
+      if (has(data, Flag.closed)) return;
       for (const event of page) {
         const frame = toEventFrame(event);
         if (frame) this.#send(ws, frame);
@@ -378,7 +358,7 @@ export class Gateway {
       after = target;
       if (this.deps.fanOut().position !== target) continue;
       for (const room of rooms) this.#subscribeRoom(ws, room);
-      data.ready = true;
+      mark(data, Flag.ready);
       this.#send(ws, { type: 'ready', position: target });
       return;
     }
@@ -402,19 +382,19 @@ export class Gateway {
 
   /** Waits until the socket's send buffer is below the soft limit (or it closed). */
   async #drained(ws: Socket): Promise<void> {
-    while (!ws.getUserData().closed && ws.getBufferedAmount() > this.deps.limits.softBackpressure) {
+    while (!has(ws.getUserData(), Flag.closed) && ws.getBufferedAmount() > this.deps.limits.softBackpressure) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
   #subscribeRoom(ws: Socket, roomId: string): void {
     const data = ws.getUserData();
-    if (data.closed) return;
-    ws.subscribe(data.degraded ? topics.slow(roomId) : topics.room(roomId));
+    if (has(data, Flag.closed)) return;
+    ws.subscribe(has(data, Flag.degraded) ? topics.slow(roomId) : topics.room(roomId));
   }
 
   #unsubscribeRoom(ws: Socket, roomId: string): void {
-    if (ws.getUserData().closed) return;
+    if (has(ws.getUserData(), Flag.closed)) return;
     ws.unsubscribe(topics.room(roomId));
     ws.unsubscribe(topics.slow(roomId));
   }
@@ -425,8 +405,7 @@ export class Gateway {
    * published in between (one tick), so no durable event is lost or doubled.
    */
   #setDegraded(ws: Socket, degraded: boolean): void {
-    const data = ws.getUserData();
-    data.degraded = degraded;
+    mark(ws.getUserData(), Flag.degraded, degraded);
     if (degraded) this.deps.metrics.degraded.inc();
     else this.deps.metrics.degraded.dec();
     const [from, to] = degraded ? [topics.room, topics.slow] : [topics.slow, topics.room];
@@ -451,33 +430,29 @@ export class Gateway {
         const buffered = ws.getBufferedAmount();
         if (buffered > hardBackpressure) {
           this.#end(ws, CLOSE.policy, 'reader too slow');
-        } else if (!data.degraded && buffered > softBackpressure) {
+        } else if (!has(data, Flag.degraded) && buffered > softBackpressure) {
           this.#setDegraded(ws, true);
-        } else if (data.degraded && buffered < softBackpressure / 4) {
+        } else if (has(data, Flag.degraded) && buffered < softBackpressure / 4) {
           this.#setDegraded(ws, false);
         }
       }
     }
   }
 
-  /**
-   * Milliseconds since the gateway started, for per-socket times: small
-   * integers are stored unboxed by V8, where Date.now() values take a heap
-   * number each (two per idle socket).
-   */
+  /** Milliseconds since the gateway started: the rate limit's clock, whose counts stay small integers. */
   #now(): number {
     return Date.now() - this.#epoch;
   }
 
   #violation(ws: Socket): void {
-    const data = ws.getUserData();
     const now = this.#now();
-    if (now - data.violationsSince > 10_000) {
-      data.violations = 0;
-      data.violationsSince = now;
+    let violations = this.#violations.get(ws);
+    if (!violations || now - violations.since > 10_000) {
+      violations = { count: 0, since: now };
+      this.#violations.set(ws, violations);
     }
-    data.violations += 1;
-    if (data.violations > this.deps.limits.maxViolations) this.#end(ws, CLOSE.policy, 'rate limit exceeded');
+    violations.count += 1;
+    if (violations.count > this.deps.limits.maxViolations) this.#end(ws, CLOSE.policy, 'rate limit exceeded');
   }
 
   #refuse(ws: Socket, id: string | undefined, code: string, message: string, field?: string): void {
@@ -497,16 +472,16 @@ export class Gateway {
   }
 
   #send(ws: Socket, frame: ServerFrame): void {
-    if (ws.getUserData().closed) return;
+    if (has(ws.getUserData(), Flag.closed)) return;
     ws.send(JSON.stringify(frame));
     this.deps.metrics.framesOut.inc();
   }
 
   #end(ws: Socket, code: number, reason: string): void {
     const data = ws.getUserData();
-    if (data.closed) return;
+    if (has(data, Flag.closed)) return;
     this.deps.metrics.closes.inc({ code: String(code) });
-    data.closed = true;
+    mark(data, Flag.closed);
     ws.end(code, reason);
   }
 }

@@ -14,6 +14,8 @@ export const NODE_EXPIRY_MS = 15_000;
 export class Presence implements PresenceView {
   readonly #local = new Map<string, number>();
   readonly #remote = new Map<string, { users: Set<string>; seenAt: number }>();
+  /** Local flips not yet announced, by user (the latest wins); sent together once per event-loop turn. */
+  readonly #unannounced = new Map<string, boolean>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -48,15 +50,24 @@ export class Presence implements PresenceView {
   /** A socket of `userId` opened on this node. */
   connected(userId: string): void {
     const count = (this.#local.get(userId) ?? 0) + 1;
+    // Another tab of a user already online here flips nothing (this runs on every handshake).
+    if (count > 1) {
+      this.#local.set(userId, count);
+      return;
+    }
     this.#change([userId], () => this.#local.set(userId, count));
-    if (count === 1) void this.#announce([userId], true);
+    this.#announceSoon(userId, true);
   }
 
   /** A socket of `userId` closed on this node. */
   disconnected(userId: string): void {
     const count = (this.#local.get(userId) ?? 0) - 1;
-    this.#change([userId], () => (count > 0 ? this.#local.set(userId, count) : this.#local.delete(userId)));
-    if (count === 0) void this.#announce([userId], false);
+    if (count > 0) {
+      this.#local.set(userId, count);
+      return;
+    }
+    this.#change([userId], () => this.#local.delete(userId));
+    if (count === 0) this.#announceSoon(userId, false);
   }
 
   #receive(message: BusMessage): void {
@@ -93,6 +104,25 @@ export class Presence implements PresenceView {
     users.forEach((user, i) => {
       const after = this.isOnline(user);
       if (after !== before[i]) this.onChange(user, after);
+    });
+  }
+
+  /**
+   * A crowd reconnecting brings thousands of users online within a second:
+   * one bus message (a NOTIFY) each queued up behind one another, and their
+   * statements and payloads lived long enough to be promoted to V8's old
+   * space. The flips of one event-loop turn go out together instead.
+   */
+  #announceSoon(userId: string, online: boolean): void {
+    this.#unannounced.set(userId, online);
+    if (this.#unannounced.size > 1) return;
+    setImmediate(() => {
+      const cameOnline: string[] = [];
+      const wentOffline: string[] = [];
+      for (const [user, isOnline] of this.#unannounced) (isOnline ? cameOnline : wentOffline).push(user);
+      this.#unannounced.clear();
+      void this.#announce(cameOnline, true);
+      void this.#announce(wentOffline, false);
     });
   }
 
