@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
+import { CONTENT_SECURITY_POLICY } from '../../../backend/src/http/security-headers';
 import { BENCH_ME, BENCH_ROOMS, catchUpFrames, type CatchUpMix } from '../browser/catch-up-frames';
 import { cpuOf, track } from '../lib/proc';
 
@@ -160,7 +161,8 @@ async function serve(script: string, events: number, chromiumPid: () => number |
       for (const run of answer) run.cpuMs = ((marks.get(`${run.label} end`) ?? 0) - (marks.get(`${run.label} start`) ?? 0)) * 1000;
       return report(answer);
     }
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/ingest.js"></script>');
+    // The app's own policy: without 'unsafe-eval', zod validates without its compiled fast path, as in the PWA.
+    res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': CONTENT_SECURITY_POLICY }).end('<!doctype html><script src="/ingest.js"></script>');
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, req) => {
