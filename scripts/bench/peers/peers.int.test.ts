@@ -22,8 +22,9 @@ async function joinedClient(target: Target, rooms: string[]): Promise<{ ws: RawW
   return { ws, frames, protocol };
 }
 
+/** Polls `check` for up to 10 s: a loaded machine (a parallel test run, a benchmark) can take seconds to deliver. */
 const until = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 };
 
 describe.each(['uws', 'ws', 'socketio'] as const)('the %s peer speaks the benchmark protocol', (name) => {
