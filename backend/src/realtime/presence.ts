@@ -114,8 +114,10 @@ export class Presence implements PresenceView {
    * space. The flips of one event-loop turn go out together instead.
    */
   #announceSoon(userId: string, online: boolean): void {
+    // An empty map means no announcement is scheduled yet; the user's latest flip replaces an earlier one.
+    const scheduled = this.#unannounced.size > 0;
     this.#unannounced.set(userId, online);
-    if (this.#unannounced.size > 1) return;
+    if (scheduled) return;
     setImmediate(() => {
       const cameOnline: string[] = [];
       const wentOffline: string[] = [];

@@ -33,6 +33,22 @@ describe('Presence', () => {
     ]);
   });
 
+  it('announces the flips of one event-loop turn in one bus message per state, each user by their last flip', async () => {
+    const bus = new LocalBus();
+    const sent: unknown[] = [];
+    bus.subscribe((message) => message.kind === 'presence' && sent.push({ users: message.users, online: message.online }));
+    const a = new Presence('a', bus, () => {}, () => 0);
+    a.connected('u1');
+    a.connected('u2');
+    a.disconnected('u1');
+    a.connected('u3');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual([
+      { users: ['u2', 'u3'], online: true },
+      { users: ['u1'], online: false },
+    ]);
+  });
+
   it('learns about users connected to other nodes, and their leaving', async () => {
     const { nodes, changes, flush } = cluster(['a', 'b']);
     nodes.a!.connected('u1');
