@@ -39,6 +39,29 @@ describeEachEngine('rewriteTables', (engine) => {
     expect(stored).toEqual(rows);
   });
 
+  it('writes times exact to the millisecond, also those too far from 1970 to travel as epoch milliseconds', async () => {
+    const { db } = database;
+    const message = (id: string, sent: Date, edited: Date | null) => ({
+      id,
+      room_id: 'r',
+      author_id: 'u',
+      position: 1,
+      body_position: 1,
+      sent_at: sent,
+      edited_at: edited,
+      deleted: false,
+    });
+    const near = [
+      message('a', new Date(Date.UTC(2026, 10, 26, 14, 30, 0, 123)), null),
+      message('b', new Date(-1), new Date(Date.UTC(2255, 0, 1, 0, 0, 0, 999))),
+    ];
+    const far = [message('c', new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)), new Date(Date.UTC(1000, 0, 1, 0, 0, 0, 1)))];
+    for (const rows of [near, far]) {
+      await db.transaction().execute((tx) => rewriteTables(tx, [{ table: 'messages', rows }]));
+      expect(await db.selectFrom('messages').selectAll().orderBy('id').execute()).toEqual(rows);
+    }
+  });
+
   it('fails whole, leaving the old contents and indexes, when the new rows break a constraint', async () => {
     const { db } = database;
     const before = await indexes(db);
