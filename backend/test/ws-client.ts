@@ -58,9 +58,9 @@ export class TestSocket {
     });
   }
 
-  /** Sends `hello` and waits for `ready`. */
-  async hello(since = 0): Promise<AnyFrame> {
-    this.send({ type: 'hello', since });
+  /** Sends `hello` (asking for packed catch-up frames with `batch`) and waits for `ready`. */
+  async hello(since = 0, batch?: boolean): Promise<AnyFrame> {
+    this.send({ type: 'hello', since, ...(batch === undefined ? {} : { batch }) });
     return this.waitFor((f) => f.type === 'ready', 30_000);
   }
 

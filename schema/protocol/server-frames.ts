@@ -4,20 +4,23 @@ import type { ServerFrame } from './ws';
 
 const position = z.number().check(z.int(), z.nonnegative());
 
+const eventFrame = z.object({
+  type: z.literal('event'),
+  position,
+  event: z.string(),
+  room: z.string(),
+  actor: z.nullable(z.string()),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
 /**
  * Frames the server sends, as a client validates them. Lenient about extra
  * fields (servers may extend frames), strict about the ones it relies on.
  */
 export const serverFrame = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('event'),
-    position,
-    event: z.string(),
-    room: z.string(),
-    actor: z.nullable(z.string()),
-    at: z.string(),
-    data: z.record(z.string(), z.unknown()),
-  }),
+  eventFrame,
+  z.object({ type: z.literal('events'), events: z.array(eventFrame) }),
   z.object({ type: z.literal('ready'), position }),
   z.object({ type: z.literal('ack'), id: z.string(), position: z.nullable(position), duplicate: z.optional(z.boolean()) }),
   z.object({ type: z.literal('presence'), user: z.string(), online: z.boolean() }),

@@ -6,7 +6,8 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 
 /** Frames a client sends, one schema per frame type (the contract's WebSocket table). */
 export const clientFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), since: position }),
+  // `batch`: the client also reads `events` frames (several catch-up events in one frame; see docs/protocol.md).
+  z.object({ type: z.literal('hello'), since: position, batch: z.boolean().optional() }),
   z.object({ type: z.literal('send'), id, room: id, body: messageBody }),
   z.object({ type: z.literal('edit'), id, message: id, body: messageBody }),
   z.object({ type: z.literal('delete'), id, message: id }),
@@ -28,8 +29,15 @@ export interface EventFrame {
   data: Record<string, unknown>;
 }
 
+/** Several consecutive catch-up events in one frame, for a client whose `hello` asked for them with `batch`. */
+export interface EventsFrame {
+  type: 'events';
+  events: EventFrame[];
+}
+
 export type ServerFrame =
   | EventFrame
+  | EventsFrame
   | { type: 'ready'; position: number }
   | { type: 'ack'; id: string; position: number | null; duplicate?: boolean }
   | { type: 'presence'; user: string; online: boolean }

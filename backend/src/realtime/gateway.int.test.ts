@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventFrame } from '@chatterlink/schema/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeEachEngine } from '../../test/engines';
@@ -143,6 +144,23 @@ describeEachEngine('WebSocket gateway', (engine) => {
     const ready = b.frames.findIndex((f) => f.type === 'ready');
     expect(ready).toBeGreaterThan(0);
     b.close();
+  });
+
+  it('packs a catch-up into `events` frames of at most 64 KiB for a client that asks with `batch`, same events in the same order', async () => {
+    const since = await server.app.services.store.head();
+    for (let i = 0; i < 120; i++) await alice.post(`/api/rooms/${room}/messages`, { id: randomUUID(), body: `${i} ${'é'.repeat(1500)}` });
+    const [plain, packed] = await Promise.all([bob.socket(), bob.socket()]);
+    await Promise.all([plain.hello(since), packed.hello(since, true)]);
+    const catchUpOf = (socket: TestSocket) => socket.frames.slice(0, socket.frames.findIndex((f) => f.type === 'ready'));
+    const catchUp = catchUpOf(packed);
+    expect(catchUp.filter((f) => f.type === 'events').length).toBeGreaterThanOrEqual(4);
+    for (const frame of catchUp) expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThanOrEqual(64 * 1024);
+    const unpacked = catchUp.flatMap<EventFrame>((f) => (f.type === 'events' ? f.events : f.type === 'event' ? [f] : []));
+    expect(unpacked).toHaveLength(120);
+    expect(unpacked).toEqual(catchUpOf(plain).filter((f) => f.type === 'event'));
+    expect(plain.frames.some((f) => f.type === 'events')).toBe(false);
+    plain.close();
+    packed.close();
   });
 
   it('sends typing live (throttled to one per 3 s) and never replays it', async () => {

@@ -17,6 +17,7 @@ import { Flag, has, mark, type Connection } from './connection';
 import { toEventFrame } from './event-frame';
 import type { FanOut } from './fan-out';
 import type { Metrics } from './metrics';
+import { packEventFrames } from './pack-events';
 import type { RoomsOfLoader } from './rooms-of-loader';
 import { takeToken } from './token-bucket';
 import { roomOfTopic, topics } from './topics';
@@ -300,7 +301,7 @@ export class Gateway {
       case 'ping':
         return this.#send(ws, { type: 'pong' });
       case 'hello':
-        return this.#hello(ws, frame.since);
+        return this.#hello(ws, frame.since, frame.batch === true);
       case 'typing':
         await messages.typing(principal, frame.room);
         return;
@@ -331,9 +332,10 @@ export class Gateway {
    * subscribes to live events at exactly the position the fan-out has
    * delivered up to, and says `ready`. The subscribe happens in the same tick
    * as the check that the catch-up reached the fan-out's position, so no event
-   * falls between the two and none arrives twice.
+   * falls between the two and none arrives twice. With `batch`, the pages go
+   * out packed into `events` frames.
    */
-  async #hello(ws: Socket, since: number): Promise<void> {
+  async #hello(ws: Socket, since: number, batch: boolean): Promise<void> {
     const data = ws.getUserData();
     if (has(data, Flag.helloStarted)) return this.#refuse(ws, undefined, 'invalid_input', 'hello may be sent once per connection.');
     mark(data, Flag.helloStarted);
@@ -346,10 +348,12 @@ export class Gateway {
       // A client already at `target` (most reconnects) has nothing to read.
       const page = after < target ? await this.#catchUpPage(after, target, rooms) : [];
       if (has(data, Flag.closed)) return;
+      const frames: string[] = [];
       for (const event of page) {
         const frame = toEventFrame(event);
-        if (frame) this.#send(ws, frame);
+        if (frame) frames.push(JSON.stringify(frame));
       }
+      for (const text of batch ? packEventFrames(frames, MAX_FRAME_BYTES) : frames) this.#sendText(ws, text);
       if (page.length === limits.catchUpPage) {
         after = page.at(-1)!.position;
         await this.#drained(ws);
@@ -472,8 +476,12 @@ export class Gateway {
   }
 
   #send(ws: Socket, frame: ServerFrame): void {
+    this.#sendText(ws, JSON.stringify(frame));
+  }
+
+  #sendText(ws: Socket, text: string): void {
     if (has(ws.getUserData(), Flag.closed)) return;
-    ws.send(JSON.stringify(frame));
+    ws.send(text);
     this.deps.metrics.framesOut.inc();
   }
 

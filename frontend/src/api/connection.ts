@@ -128,7 +128,8 @@ export class Connection {
       opened = true;
       this.#setState('syncing');
       try {
-        socket.send(JSON.stringify({ type: 'hello', since: await this.hooks.since() } satisfies ClientFrame));
+        // `batch`: a catch-up comes a few hundred events per frame; each frame costs the page a task.
+        socket.send(JSON.stringify({ type: 'hello', since: await this.hooks.since(), batch: true } satisfies ClientFrame));
         this.#startPing(socket);
       } catch {
         socket.close(); // could not tell where to resume: try again later
@@ -180,8 +181,10 @@ export class Connection {
     }
     switch (frame.type) {
       case 'event':
-        if (frame.event === 'user.typing') this.hooks.onTyping(frame);
-        else this.#collect(socket, frame);
+        this.#onEvent(socket, frame);
+        break;
+      case 'events':
+        for (const event of frame.events) this.#onEvent(socket, event);
         break;
       case 'ready':
         this.#caughtUp = true;
@@ -205,6 +208,11 @@ export class Connection {
         this.#enqueue(async () => this.hooks.onReply(frame));
         break;
     }
+  }
+
+  #onEvent(socket: WebSocket, frame: EventFrame): void {
+    if (frame.event === 'user.typing') this.hooks.onTyping(frame);
+    else this.#collect(socket, frame);
   }
 
   /**

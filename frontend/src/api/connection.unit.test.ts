@@ -91,7 +91,7 @@ describe('Connection hands events on in batches', () => {
   async function connect(): Promise<FakeSocket> {
     const socket = FakeSocket.all.at(-1)!;
     socket.open();
-    await vi.waitFor(() => expect(socket.sent).toContainEqual({ type: 'hello', since: stored }));
+    await vi.waitFor(() => expect(socket.sent).toContainEqual({ type: 'hello', since: stored, batch: true }));
     return socket;
   }
   const settled = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -104,6 +104,16 @@ describe('Connection hands events on in batches', () => {
     socket.receive({ type: 'ready', position: 5 });
     await vi.waitFor(() => expect(connection.state).toBe('live'));
     expect(handed).toEqual([[1, 2, 3, 4, 5], 'ready']);
+  });
+
+  it('takes the events of an `events` frame as if each had come alone', async () => {
+    const socket = await connect();
+    socket.receive({ type: 'events', events: [event(1), event(2)] });
+    socket.receive(event(3));
+    socket.receive({ type: 'events', events: [event(4), { ...event(5), event: 'user.typing' }, event(6)] });
+    socket.receive({ type: 'ready', position: 6 });
+    await vi.waitFor(() => expect(connection.state).toBe('live'));
+    expect(handed).toEqual([[1, 2, 3, 4, 6], 'ready']);
   });
 
   it('splits a long catch-up into batches of at most MAX_BATCH events', async () => {
@@ -154,6 +164,6 @@ describe('Connection hands events on in batches', () => {
     await vi.advanceTimersByTimeAsync(1000);
     const second = FakeSocket.all[1]!;
     second.open();
-    await vi.waitFor(() => expect(second.sent).toContainEqual({ type: 'hello', since: 0 }));
+    await vi.waitFor(() => expect(second.sent).toContainEqual({ type: 'hello', since: 0, batch: true }));
   });
 });

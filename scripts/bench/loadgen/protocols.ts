@@ -36,7 +36,7 @@ const chatterlink: Protocol = {
   path: '/ws',
   async handshake(channel, client) {
     const ready = channel.next((text) => text.startsWith('{"type":"ready"'));
-    channel.send(JSON.stringify({ type: 'hello', since: client.since ?? 0 }));
+    channel.send(JSON.stringify({ type: 'hello', since: client.since ?? 0, batch: true }));
     await ready;
   },
   sendFrame: (room, body, id) => JSON.stringify({ type: 'send', id, room, body }),

@@ -257,7 +257,7 @@ async function burst(request: Extract<Request, { cmd: 'burst' }>): Promise<Burst
   };
 }
 
-/** A client coming back: connects, says hello with its `since`, and counts events until `ready`. */
+/** A client coming back as the PWA does: connects, says hello with its `since` and `batch`, and counts events until `ready`. */
 async function resume(endpoint: Endpoint, spec: ClientSpec): Promise<ResumeResult> {
   let events = 0;
   let ready: () => void = () => {};
@@ -266,11 +266,13 @@ async function resume(endpoint: Endpoint, spec: ClientSpec): Promise<ResumeResul
   const ws = await openWebSocket(
     { host: endpoint.host, port: endpoint.port, path: PROTOCOLS[endpoint.protocol].path, ...(spec.headers ? { headers: spec.headers } : {}) },
     (payload) => {
-      if (payload.subarray(0, 15).toString('latin1') === '{"type":"event"') events += 1;
-      else if (payload.subarray(0, 15).toString('latin1') === '{"type":"ready"') ready();
+      const head = payload.subarray(0, 16).toString('latin1');
+      if (head.startsWith('{"type":"event"')) events += 1;
+      else if (head === '{"type":"events"') events += (JSON.parse(payload.toString('utf8')) as { events: unknown[] }).events.length;
+      else if (head.startsWith('{"type":"ready"')) ready();
     },
   );
-  ws.sendText(JSON.stringify({ type: 'hello', since: spec.since ?? 0 }));
+  ws.sendText(JSON.stringify({ type: 'hello', since: spec.since ?? 0, batch: true }));
   await readySeen;
   const ms = performance.now() - start;
   ws.close();

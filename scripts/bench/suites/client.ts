@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '@chatterlink/schema/protocol';
 import { CONTENT_SECURITY_POLICY } from '../../../backend/src/http/security-headers';
+import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
+import { packEventFrames } from '../../../backend/src/realtime/pack-events';
 import { BENCH_ME, BENCH_ROOMS, catchUpFrames, type CatchUpMix } from '../browser/catch-up-frames';
 import { cpuOf, track } from '../lib/proc';
 
@@ -133,13 +136,25 @@ const bodyOf = (req: IncomingMessage) =>
     req.on('end', () => resolve(text));
   });
 
+/** A catch-up's frames as the server sends them: page by page, each page packed into `events` frames when `batch`. */
+function replayOf(mix: CatchUpMix, events: number, batch: boolean): string[] {
+  const frames = catchUpFrames(mix, events).map((f) => JSON.stringify(f));
+  const page = DEFAULT_LIMITS.catchUpPage;
+  const sent: string[] = [];
+  for (let i = 0; i < frames.length; i += page) {
+    const pageFrames = frames.slice(i, i + page);
+    sent.push(...(batch ? packEventFrames(pageFrames, MAX_FRAME_BYTES) : pageFrames));
+  }
+  return [...sent, JSON.stringify({ type: 'ready', position: events })];
+}
+
 /**
  * Serves the bundled page, replays each catch-up (frames serialised once up front, then `ready`) to every socket
- * that says `hello` on `/catch-up/<mix>`, reads Chromium's CPU time when the page marks a run's start and end,
- * and resolves `results` with the page's runs.
+ * that says `hello` on `/catch-up/<mix>` (packed as the server packs them if the hello says `batch`), reads
+ * Chromium's CPU time when the page marks a run's start and end, and resolves `results` with the page's runs.
  */
 async function serve(script: string, events: number, chromiumPid: () => number | undefined) {
-  const replays = new Map(MIXES.map((mix) => [`/catch-up/${mix}`, [...catchUpFrames(mix, events), { type: 'ready', position: events }].map((f) => JSON.stringify(f))]));
+  const replays = new Map(MIXES.map((mix) => [`/catch-up/${mix}`, { plain: replayOf(mix, events, false), packed: replayOf(mix, events, true) }]));
   const marks = new Map<string, number>();
   let report!: (runs: PageRun[]) => void;
   let fail!: (error: Error) => void;
@@ -168,8 +183,9 @@ async function serve(script: string, events: number, chromiumPid: () => number |
   wss.on('connection', (socket, req) => {
     const replay = replays.get(req.url ?? '');
     if (!replay) return socket.close(1008);
-    socket.once('message', () => {
-      for (const frame of replay) socket.send(frame);
+    socket.once('message', (hello) => {
+      const { batch } = JSON.parse(String(hello)) as { batch?: boolean };
+      for (const frame of batch ? replay.packed : replay.plain) socket.send(frame);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
