@@ -107,7 +107,7 @@ export class IdentityService {
   async authenticate(token: string): Promise<Principal> {
     const claims = this.tokens.verify(token);
     const { session, user } = await this.#sessions.load(claims.sessionId);
-    if (!session || session.user_id !== claims.userId || session.ended_at || session.expires_at <= this.ctx.clock.now()) {
+    if (!session || session.userId !== claims.userId || session.ended || session.expiresAt <= this.ctx.clock.now().getTime()) {
       throw new UnauthorizedError('The session is invalid or has expired.');
     }
     if (!user) throw new UnauthorizedError('The account no longer exists.');
