@@ -21,13 +21,19 @@ export function jsonLiteral(value: unknown): RawBuilder<unknown> {
 
 /**
  * The escaped string constant (`E'…'`) of a `jsonLiteral` placeholder's
- * value; refuses any other bind parameter. In an `E''` constant only the
- * backslash and the quote are special, and both are escaped, whatever
- * `standard_conforming_strings` says.
+ * value; refuses any other bind parameter.
  */
 export function jsonConstant(parameter: unknown): string {
   if (!(parameter instanceof JsonText)) throw new TypeError('jsonConstant: only jsonLiteral values may stand for bind parameters');
-  const { text } = parameter;
+  return stringConstant(parameter.text);
+}
+
+/**
+ * `text` as an escaped string constant (`E'…'`). In an `E''` constant only
+ * the backslash and the quote are special, and both are escaped, whatever
+ * `standard_conforming_strings` says.
+ */
+export function stringConstant(text: string): string {
   // Two searches for one character each are several times faster than one character class over the whole text.
   const escaped = text.includes('\\') || text.includes("'") ? text.replace(/\\/g, '\\\\').replace(/'/g, "''") : text;
   return `E'${escaped}'`;

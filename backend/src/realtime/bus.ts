@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createClient } from 'redis';
 import { z } from 'zod';
+import { stringConstant } from '../eventstore/json-literal';
 
 /**
  * What nodes tell each other. Never content: positions (read the events from
@@ -112,7 +113,7 @@ export class PostgresBus implements SignalBus {
 
   /** NOTIFY queues the payload with the transaction; Postgres delivers it at commit, in commit order. */
   inTransaction(message: BusMessage): string {
-    return `notify ${CHANNEL}, E'${JSON.stringify(message).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    return `notify ${CHANNEL}, ${stringConstant(JSON.stringify(message))}`;
   }
 
   subscribe(handler: (message: BusMessage) => void): void {
