@@ -38,6 +38,18 @@ describe('FrameReader', () => {
     expect(collect(uneven).map((f) => f.text)).toEqual([...texts, 'p']);
   });
 
+  it('copies a partial frame, so reads may reuse one buffer', () => {
+    const shared = Buffer.alloc(stream.length);
+    const frames: string[] = [];
+    const reader = new FrameReader((_, payload) => frames.push(payload.toString('utf8')));
+    for (let i = 0; i < stream.length; i += 997) {
+      const n = stream.copy(shared, 0, i, i + 997);
+      reader.push(shared.subarray(0, n));
+      shared.fill(0);
+    }
+    expect(frames).toEqual([...texts, 'p']);
+  });
+
   it('unmasks masked frames', () => {
     const framed = clientFrame('hello');
     // Re-mask with a real key to check the unmasking path.
