@@ -51,6 +51,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WS_RATE_LIMIT: z.coerce.number().positive().optional(),
   WS_RATE_BURST: z.coerce.number().int().positive().optional(),
+  WS_PUBLISH_HOLD_MS: z.coerce.number().min(0).max(1000).optional(),
   ALLOW_UNSAFE_DURABILITY: bool.default(false),
 });
 
@@ -84,6 +85,8 @@ export interface Config {
   /** Frames per second each WebSocket may send, and the burst above that; unset keeps the gateway's defaults (20/s, 60). */
   readonly wsRateLimit?: number;
   readonly wsRateBurst?: number;
+  /** The longest a publish to a large room waits so that several leave in one write (0: never); unset keeps the gateway's 20 ms. */
+  readonly wsPublishHoldMs?: number;
   /** Start even if Postgres runs with fsync=off or synchronous_commit=off (acks could then be lost). */
   readonly allowUnsafeDurability: boolean;
 }
@@ -132,6 +135,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     logLevel: e.LOG_LEVEL,
     ...(e.WS_RATE_LIMIT !== undefined ? { wsRateLimit: e.WS_RATE_LIMIT } : {}),
     ...(e.WS_RATE_BURST !== undefined ? { wsRateBurst: e.WS_RATE_BURST } : {}),
+    ...(e.WS_PUBLISH_HOLD_MS !== undefined ? { wsPublishHoldMs: e.WS_PUBLISH_HOLD_MS } : {}),
     allowUnsafeDurability: e.ALLOW_UNSAFE_DURABILITY,
   };
 }

@@ -236,6 +236,13 @@ describe('parseConfig WebSocket rate limit', () => {
     const config = parseConfig({});
     expect(config.wsRateLimit).toBeUndefined();
     expect(config.wsRateBurst).toBeUndefined();
+    expect(config.wsPublishHoldMs).toBeUndefined();
+  });
+
+  it('reads WS_PUBLISH_HOLD_MS, 0 included, and refuses a negative one', () => {
+    expect(parseConfig({ WS_PUBLISH_HOLD_MS: '0' })).toMatchObject({ wsPublishHoldMs: 0 });
+    expect(parseConfig({ WS_PUBLISH_HOLD_MS: '7.5' })).toMatchObject({ wsPublishHoldMs: 7.5 });
+    expect(configErrorMessage({ WS_PUBLISH_HOLD_MS: '-1' })).toMatch(/WS_PUBLISH_HOLD_MS/);
   });
 
   it('reads WS_RATE_LIMIT and WS_RATE_BURST', () => {

@@ -18,6 +18,7 @@ import { toEventFrame } from './event-frame';
 import type { FanOut } from './fan-out';
 import type { Metrics } from './metrics';
 import { packEventFrames } from './pack-events';
+import { PublishWindow, type PublishHold } from './publish-window';
 import type { RoomsOfLoader } from './rooms-of-loader';
 import { takeToken } from './token-bucket';
 import { roomOfTopic, topics } from './topics';
@@ -35,6 +36,8 @@ export interface GatewayLimits {
   readonly hardBackpressure: number;
   /** Events per catch-up page. */
   readonly catchUpPage: number;
+  /** How long publishes wait after one to a large room, so that several leave in one write. */
+  readonly publishHold: PublishHold;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -44,6 +47,8 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   softBackpressure: 256 * 1024,
   hardBackpressure: 4 * 1024 * 1024,
   catchUpPage: 500,
+  // 1,000 subscribers wait the whole 20 ms; rooms under 50 never wait.
+  publishHold: { maxMs: 20, usPerSubscriber: 20 },
 };
 
 /** How long an ended session is remembered for upgrades still in flight. */
@@ -73,7 +78,7 @@ export class Gateway {
   readonly #endedSessions = new Map<string, number>();
   /** Only sockets that were refused a frame have an entry; it goes with the socket. */
   readonly #violations = new WeakMap<Socket, Violations>();
-  #app: TemplatedApp | undefined;
+  #publisher: PublishWindow | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   readonly #epoch = Date.now();
 
@@ -99,7 +104,7 @@ export class Gateway {
 
   /** Registers `/ws` on the uWS app and starts the backpressure sweep. */
   attach(app: TemplatedApp): void {
-    this.#app = app;
+    this.#publisher = new PublishWindow(app, this.deps.limits.publishHold);
     const { limits } = this.deps;
     app.ws<Connection>('/ws', {
       // Frames up to 256 KiB reach `message`, which closes anything over 64 KiB
@@ -123,13 +128,14 @@ export class Gateway {
   /** Closes every socket with 1001 (server going away). */
   shutdown(): void {
     clearInterval(this.#sweeper);
+    this.#publisher?.flush();
     for (const set of this.#byUser.values()) for (const ws of set) this.#end(ws, CLOSE.goingAway, 'server shutting down');
   }
 
   /** Hands one event of the log to its subscribers; called by the fan-out in position order. */
   deliver(event: RecordedChatEvent): void {
-    const app = this.#app;
-    if (!app) return;
+    const publisher = this.#publisher;
+    if (!publisher) return;
     if (event.type === 'room.joined') {
       for (const ws of this.#socketsOf(event.data.userId)) if (has(ws.getUserData(), Flag.ready)) this.#subscribeRoom(ws, event.data.roomId);
     }
@@ -137,8 +143,8 @@ export class Gateway {
     if (frame) {
       const text = JSON.stringify(frame);
       // Readers keeping up get everything on `room/`; slow readers get durable events on `slow/`.
-      let subscribers = this.#publish(app, topics.room(frame.room), text);
-      if (!LIVE_ONLY_EVENT_TYPES.includes(event.type)) subscribers += this.#publish(app, topics.slow(frame.room), text);
+      let subscribers = publisher.publish(topics.room(frame.room), text);
+      if (!LIVE_ONLY_EVENT_TYPES.includes(event.type)) subscribers += publisher.publish(topics.slow(frame.room), text);
       this.deps.metrics.deliveries.inc(subscribers);
       this.deps.metrics.published.inc();
     }
@@ -162,17 +168,10 @@ export class Gateway {
    * slow readers get none (presence is live-only).
    */
   sendPresence(userId: string, online: boolean, rooms: readonly string[]): void {
-    const app = this.#app;
-    if (!app) return;
+    const publisher = this.#publisher;
+    if (!publisher) return;
     const frame = JSON.stringify({ type: 'presence', user: userId, online } satisfies ServerFrame);
-    for (const room of rooms) this.#publish(app, topics.room(room), frame);
-  }
-
-  /** Publishes to `topic` if anyone holds it; answers how many do. */
-  #publish(app: TemplatedApp, topic: string, text: string): number {
-    const subscribers = app.numSubscribers(topic);
-    if (subscribers > 0) app.publish(topic, text);
-    return subscribers;
+    for (const room of rooms) publisher.publish(topics.room(room), frame);
   }
 
   #socketsOf(userId: string): Socket[] {
@@ -394,25 +393,29 @@ export class Gateway {
   #subscribeRoom(ws: Socket, roomId: string): void {
     const data = ws.getUserData();
     if (has(data, Flag.closed)) return;
+    this.#publisher?.flush();
     ws.subscribe(has(data, Flag.degraded) ? topics.slow(roomId) : topics.room(roomId));
   }
 
   #unsubscribeRoom(ws: Socket, roomId: string): void {
     if (has(ws.getUserData(), Flag.closed)) return;
+    this.#publisher?.flush();
     ws.unsubscribe(topics.room(roomId));
     ws.unsubscribe(topics.slow(roomId));
   }
 
   /**
-   * Moves every room of the socket between `room/` and `slow/`. uWS sends
-   * what was published before a subscription change first, and nothing is
-   * published in between (one tick), so no durable event is lost or doubled.
+   * Moves every room of the socket between `room/` and `slow/`. Held
+   * publishes go out first, uWS sends what was published before a
+   * subscription change first, and nothing is published in between (one
+   * tick), so no durable event is lost or doubled.
    */
   #setDegraded(ws: Socket, degraded: boolean): void {
     mark(ws.getUserData(), Flag.degraded, degraded);
     if (degraded) this.deps.metrics.degraded.inc();
     else this.deps.metrics.degraded.dec();
     const [from, to] = degraded ? [topics.room, topics.slow] : [topics.slow, topics.room];
+    this.#publisher?.flush();
     for (const topic of ws.getTopics()) {
       const room = roomOfTopic(topic);
       if (topic !== from(room)) continue;

@@ -60,6 +60,7 @@ export async function startRealtime(options: {
       ...DEFAULT_LIMITS,
       ...(config.wsRateLimit !== undefined ? { rate: config.wsRateLimit } : {}),
       ...(config.wsRateBurst !== undefined ? { burst: config.wsRateBurst } : {}),
+      ...(config.wsPublishHoldMs !== undefined ? { publishHold: { ...DEFAULT_LIMITS.publishHold, maxMs: config.wsPublishHoldMs } } : {}),
       ...options.limits,
     },
   });
