@@ -11,7 +11,7 @@ import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
 import { projectedRows, type ProjectedRows } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
-import { sealedJsonPage, sealedRowsPage } from './sealed-page';
+import { sealedBinaryPage, sealedJsonPage } from './sealed-page';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
 export interface ReadOptions {
@@ -194,18 +194,21 @@ export class EventStore {
   /**
    * The whole log in position order, decrypted, a page at a time; for a
    * replay that holds the append lock on `executor` (every committed row is
-   * then final). The next page is asked for before this one is decoded, so
-   * the database reads while this process decrypts.
+   * then final). The next page is asked for before this one is parsed and
+   * decoded, so the database reads while this process decrypts.
    */
   async *replayPages(executor: Kysely<Database>, pageSize: number): AsyncGenerator<RecordedChatEvent[]> {
-    const readPage = engineOf(this.db) === 'postgres' ? sealedRowsPage : sealedJsonPage;
+    const readPage = engineOf(this.db) === 'postgres' ? sealedBinaryPage : sealedJsonPage;
     let next = readPage(executor, 0, pageSize);
     try {
       for (;;) {
-        const rows = await next;
-        if (rows.length === 0) return;
-        next = readPage(executor, rows.at(-1)!.position, pageSize);
-        yield await this.decodeAll(rows, executor);
+        const page = await next;
+        if (page.last === undefined) return;
+        next = readPage(executor, page.last, pageSize);
+        // Let the driver put that query on the wire (a few promise turns) before parsing and decrypting,
+        // which do not yield: else the server would start the next page only once this one was folded.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yield await this.decodeAll(page.rows(), executor);
       }
     } finally {
       // A consumer that stopped early must not leave a query running into its rollback.
