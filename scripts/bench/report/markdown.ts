@@ -267,8 +267,11 @@ const METHOD = `## Method
   authenticate with the session cookie and say \`hello\`; every \`send\` frame is validated, checked for membership,
   sealed (AES-256-GCM), appended with group commit under \`synchronous_commit=on\`, projected in the same transaction,
   acked and fanned out. The per-connection rate limit (20 frames/s) is lifted with \`WS_RATE_LIMIT\`/\`WS_RATE_BURST\`
-  because one load-generator socket stands for a busy user, not an abuser. The quick profile puts 10 sockets on each
-  user (like tabs) to register 100 users instead of 1,000 (registration is deliberately slow scrypt and not measured).
+  because one load-generator socket stands for a busy user, not an abuser. Live events keep the default publish hold
+  (\`WS_PUBLISH_HOLD_MS\`, 20 ms): after a publish to the 1,000-socket room, later ones wait up to 20 ms and leave
+  together, which lowers the fan-out's CPU and adds up to that much latency (none in rooms under 50). The quick
+  profile puts 10 sockets on each user (like tabs) to register 100 users instead of 1,000 (registration is
+  deliberately slow scrypt and not measured).
 - **Load generator** (\`scripts/bench/loadgen/\`): a minimal WebSocket client (frame parsing only, no per-message
   objects), sockets spread over 127.0.0.1–127.0.0.16. Sends follow a fixed schedule (open loop); each body carries its
   sequence number and latency is measured from the **intended** send time, so a stalled server cannot hide the stall
