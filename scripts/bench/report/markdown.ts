@@ -4,7 +4,7 @@ import { isAvailable, type BenchResults } from '../results';
 import type { StepResult } from '../suites/load-step';
 import { describeServerEnv } from '../targets/server-env';
 import type { TargetName } from '../targets/target';
-import { networkOf, ratio, verdicts } from './verdicts';
+import { lowerBoundReason, networkOf, ratio, verdicts } from './verdicts';
 
 const NAMES: Record<TargetName, string> = { chatterlink: 'ChatterLink', uws: 'bare uWS', ws: 'ws', socketio: 'Socket.IO' };
 const ORDER: readonly TargetName[] = ['chatterlink', 'uws', 'ws', 'socketio'];
@@ -24,19 +24,22 @@ function ladder(steps: readonly StepResult[]): string {
 }
 
 function fanOutSection(results: BenchResults, profile: Profile): string {
+  const top = Math.max(...profile.fanout.deliveriesPerSecond);
   const rows = ORDER.flatMap((name) => {
     const net = networkOf(results, name);
     if (!net) return [[NAMES[name], ...Array(7).fill('n/a')]];
     const at = net.fanout.atCpuRate;
     const loadgen = Math.max(...net.fanout.steps.map((s) => s.loadgenCpuShare));
-    return [[NAMES[name], n(net.fanout.sustainedDeliveries), n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
+    // "≥": the ladder did not find this server's limit (see the targets table for why).
+    const sustained = `${lowerBoundReason(net, top) ? '≥ ' : ''}${n(net.fanout.sustainedDeliveries)}`;
+    return [[NAMES[name], sustained, n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
   });
   const sustained = (name: TargetName) => networkOf(results, name)?.fanout.sustainedDeliveries;
   const perCpu = (name: TargetName) => networkOf(results, name)?.fanout.atCpuRate?.deliveriesPerServerCpuSecond;
   return [
     `## 1. Fan-out: one room of ${n(profile.clients)} subscribers, 200-byte messages`,
     '',
-    `Open loop; the rate ladder stops at the first step whose p99 passes 50 ms (or that loses or refuses a message) once ${n(profile.fanout.cpuAt)}/s is measured. Steps last ${profile.fanout.stepMs / 1000} s.`,
+    `Open loop; the rate ladder stops at the first step whose p99 passes 50 ms (or that loses or refuses a message) once ${n(profile.fanout.cpuAt)}/s is measured, and ends at ${n(top)}/s. Steps last ${profile.fanout.stepMs / 1000} s.`,
     '',
     table(
       ['server', 'sustained deliveries/s (p99 < 50 ms)', `deliveries per server CPU-s at ${n(profile.fanout.cpuAt / 1000)}k/s`, 'p50 ms', 'p99 ms', 'p99.9 ms', 'max load-generator CPU', 'ladder (deliveries/s: p99 ms)'],

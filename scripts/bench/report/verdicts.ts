@@ -28,12 +28,15 @@ export function ratio(a: number | undefined, b: number | undefined): number | un
 const LOADGEN_SATURATED = 0.95;
 
 /**
- * Whether a fan-out ladder stopped at a step its load generator could not keep up with: the sustained rate is then
- * a lower bound of what the server can do, not its limit.
+ * Why a fan-out ladder's sustained rate is only a lower bound of what the server can do, or undefined when the
+ * ladder found the server's limit: it ran out of steps (`ladderTop` passed), or it stopped at a step its load
+ * generator could not keep up with.
  */
-export function cappedByLoadgen(net: NetworkResult): boolean {
+export function lowerBoundReason(net: NetworkResult, ladderTop: number): string | undefined {
   const failed = net.fanout.steps.find((step) => !step.ok);
-  return failed !== undefined && failed.loadgenCpuShare >= LOADGEN_SATURATED;
+  if (failed) return failed.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
+  const last = net.fanout.steps.at(-1);
+  return last !== undefined && last.targetDeliveries >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
 }
 
 const missing = (metric: string, target: string, why = 'not measured'): Verdict => ({ metric, target, measured: why, met: undefined });
@@ -57,12 +60,13 @@ export function verdicts(results: BenchResults, profile: Profile): Verdict[] {
       ['Socket.IO', ratio(s, peers.socketio?.fanout.sustainedDeliveries), 5],
     ];
     const peerResults = [peers.uws, peers.ws, peers.socketio];
+    const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
+    const ownBound = lowerBoundReason(cl, ladderTop);
     checks.forEach(([peer, r, want], i) => {
       const peerRate = peerResults[i]?.fanout.sustainedDeliveries;
-      // A rate capped by the load generator is only a lower bound: a verdict that depends on it is not established.
-      const peerCapped = peerResults[i] !== undefined && cappedByLoadgen(peerResults[i]!);
-      const ownCapped = cappedByLoadgen(cl);
-      const inconclusive = r !== undefined && ((peerCapped && r >= want) || (ownCapped && r < want));
+      // A rate that is only a lower bound cannot establish a verdict that depends on it being the limit.
+      const peerBound = peerResults[i] && lowerBoundReason(peerResults[i]!, ladderTop);
+      const why = r === undefined ? undefined : peerBound && r >= want ? `${peer}'s ${peerBound}` : ownBound && r < want ? `ChatterLink's ${ownBound}` : undefined;
       out.push({
         metric: `1. Fan-out, ${n(cl.fanout.subscribers)} subscribers`,
         target: `sustained rate (p99 < 50 ms) ≥ ${want}× ${peer}`,
@@ -71,10 +75,10 @@ export function verdicts(results: BenchResults, profile: Profile): Verdict[] {
             ? `${n(s)}/s; ${peer} not measured`
             : r === undefined
               ? `${n(s)}/s; ${peer} kept p99 under 50 ms at no step`
-              : inconclusive
-                ? `${n(s)}/s = ${r}× ${peer} (${n(peerRate)}/s), not established: ${peerCapped && r >= want ? peer : 'ChatterLink'}'s next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core`
+              : why
+                ? `${n(s)}/s = ${r}× ${peer} (${n(peerRate)}/s), not established: ${why}`
                 : `${n(s)}/s = ${r}× ${peer} (${n(peerRate)}/s)`,
-        met: r === undefined || inconclusive ? undefined : r >= want,
+        met: r === undefined || why ? undefined : r >= want,
       });
     });
   } else out.push(missing('1. Fan-out, 1,000 subscribers', 'ChatterLink ≥ 0.8× uWS, ≥ 4× ws, ≥ 5× Socket.IO', reason(results.network.chatterlink)));

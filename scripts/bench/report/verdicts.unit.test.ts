@@ -106,6 +106,20 @@ describe('verdicts', () => {
     expect(capped({ ...results.network, chatterlink: saturated(network(200_000, 6)) }).map((v) => v.met)).toEqual([true, true, undefined]);
   });
 
+  it('does not judge a ratio against a rate whose ladder ran out of steps', () => {
+    const top = Math.max(...QUICK.fanout.deliveriesPerSecond);
+    const topped = (net: NetworkResult): NetworkResult => ({ ...net, fanout: { ...net.fanout, steps: [...net.fanout.steps, step(top / 1000, 1000, 20)], sustainedDeliveries: top } });
+    const judged = (network: BenchResults['network']) => verdicts({ ...results, network }, QUICK).filter((v) => v.metric.startsWith('1.'));
+    // ChatterLink passed the top step: 1× bare uWS and more than 4× ws hold, a shortfall would prove nothing.
+    const ownTopped = judged({ ...results.network, chatterlink: topped(network(200_000, 6)), ws: network(400_000, 5) });
+    expect(ownTopped.map((v) => v.met)).toEqual([true, undefined, undefined]);
+    expect(ownTopped[1]!.measured).toMatch(/not established: ChatterLink's ladder passed its top step \(1,000,000\/s\)/);
+    // Both passed the top step: the 1× ratio to bare uWS says only that neither limit was found.
+    const bothTopped = judged({ ...results.network, chatterlink: topped(network(200_000, 6)), uws: topped(network(240_000, 2)) });
+    expect(bothTopped[0]!.met).toBeUndefined();
+    expect(bothTopped[0]!.measured).toMatch(/not established: bare uWS's ladder passed its top step/);
+  });
+
   it('needs every percentile under its bound for latency', () => {
     expect(byMetric('2. Send')[0]!.met).toBe(true);
   });
