@@ -120,6 +120,13 @@ describe('verdicts', () => {
     expect(bothTopped[0]!.measured).toMatch(/not established: bare uWS's ladder passed its top step/);
   });
 
+  it('judges a factor unrounded and shows one just short of its bar with three digits', () => {
+    const judged = verdicts({ ...results, network: { ...results.network, chatterlink: network(999_913, 6), ws: network(250_136, 5) } }, QUICK);
+    const ws = judged.filter((v) => v.metric.startsWith('1.'))[1]!;
+    expect(ws.met).toBe(false);
+    expect(ws.measured).toBe('999,913/s = 3.997× ws (250,136/s)');
+  });
+
   it('needs every percentile under its bound for latency', () => {
     expect(byMetric('2. Send')[0]!.met).toBe(true);
   });
