@@ -4,7 +4,7 @@ import { isAvailable, type BenchResults } from '../results';
 import type { StepResult } from '../suites/load-step';
 import { describeServerEnv } from '../targets/server-env';
 import type { TargetName } from '../targets/target';
-import { lowerBoundReason, networkOf, ratio, verdicts } from './verdicts';
+import { factor, FANOUT_BARS, lowerBoundReason, networkOf, ratio, verdicts } from './verdicts';
 
 const NAMES: Record<TargetName, string> = { chatterlink: 'ChatterLink', uws: 'bare uWS', ws: 'ws', socketio: 'Socket.IO' };
 const ORDER: readonly TargetName[] = ['chatterlink', 'uws', 'ws', 'socketio'];
@@ -17,6 +17,15 @@ const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
 
 function peerRatios(value: (name: TargetName) => number | undefined): string[] {
   return PEERS.map((peer) => r(ratio(value('chatterlink'), value(peer))));
+}
+
+/** Sustained-rate factors as the targets table shows them (never rounded up to a bar they miss). */
+function sustainedFactors(results: BenchResults): string[] {
+  const own = networkOf(results, 'chatterlink')?.fanout.sustainedDeliveries;
+  return PEERS.map((peer) => {
+    const theirs = networkOf(results, peer)?.fanout.sustainedDeliveries;
+    return own !== undefined && theirs ? `${factor(own / theirs, FANOUT_BARS[peer as keyof typeof FANOUT_BARS])}×` : 'n/a';
+  });
 }
 
 function ladder(steps: readonly StepResult[]): string {
@@ -34,7 +43,6 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
     const sustained = `${lowerBoundReason(net, top) ? '≥ ' : ''}${n(net.fanout.sustainedDeliveries)}`;
     return [[NAMES[name], sustained, n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
   });
-  const sustained = (name: TargetName) => networkOf(results, name)?.fanout.sustainedDeliveries;
   const perCpu = (name: TargetName) => networkOf(results, name)?.fanout.atCpuRate?.deliveriesPerServerCpuSecond;
   return [
     `## 1. Fan-out: one room of ${n(profile.clients)} subscribers, 200-byte messages`,
@@ -46,7 +54,7 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
       rows,
     ),
     '',
-    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['sustained rate', ...peerRatios(sustained)], ['per server CPU-second', ...peerRatios(perCpu)]]),
+    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['sustained rate', ...sustainedFactors(results)], ['per server CPU-second', ...peerRatios(perCpu)]]),
   ].join('\n');
 }
 

@@ -39,8 +39,11 @@ export function lowerBoundReason(net: NetworkResult, ladderTop: number): string 
   return last !== undefined && last.targetDeliveries >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
 }
 
-/** `x / bar` shown to two digits, or to three when two would round it up to a bar it misses. */
-function factor(x: number, bar: number): number {
+/** The fan-out factors issue 7 asks of ChatterLink against each peer. */
+export const FANOUT_BARS = { uws: 0.8, ws: 4, socketio: 5 } as const;
+
+/** `x` shown to two digits, or to three when two would round it up to a `bar` it misses. */
+export function factor(x: number, bar: number): number {
   const shown = Math.round(x * 100) / 100;
   return x < bar && shown >= bar ? Math.floor(x * 1000) / 1000 : shown;
 }
@@ -66,9 +69,9 @@ export function verdicts(results: BenchResults, profile: Profile): Verdict[] {
     };
     // Judged on the exact quotient: a 3.997× must not pass a 4× bar by rounding.
     const checks: [string, number | undefined, number][] = [
-      ['bare uWS', exact(peers.uws), 0.8],
-      ['ws', exact(peers.ws), 4],
-      ['Socket.IO', exact(peers.socketio), 5],
+      ['bare uWS', exact(peers.uws), FANOUT_BARS.uws],
+      ['ws', exact(peers.ws), FANOUT_BARS.ws],
+      ['Socket.IO', exact(peers.socketio), FANOUT_BARS.socketio],
     ];
     const peerResults = [peers.uws, peers.ws, peers.socketio];
     const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
