@@ -41,8 +41,8 @@ export const FULL: Profile = {
   roomSize: 10,
   socketsPerUser: 1,
   fanout: {
-    // Up to where no server held p99 on the 2-core hosts seen so far (bare uWS and ChatterLink both failed at
-    // 1.2M/s on the fastest): a ladder that ends on a passing step measures only a lower bound.
+    // Past where every server failed on the fastest 2-core host so far (ChatterLink at 1.2M/s, bare uWS between
+    // 1.2M and 2M from run to run): a ladder that ends on a passing step measures only a lower bound.
     deliveriesPerSecond: [
       25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 350_000, 400_000, 500_000, 600_000, 800_000, 1_000_000, 1_200_000,
       1_600_000, 2_000_000,
