@@ -27,10 +27,11 @@ const PAGE_CIPHERTEXT_BYTES = 64 * 1024 * 1024;
 const POSTGRES_EPOCH_MS = 946_684_800_000;
 
 /**
- * A page as one value of length-prefixed records, for a Postgres server:
- * the driver parses one value per page instead of ten fields per row (its
- * per-row parsing and hex decoding cost about 4 µs of an event's replay),
- * and the records are read here with Buffer reads. The value travels in
+ * A page as one value of length-prefixed records: the driver parses one
+ * value per page instead of ten fields per row (node-pg's per-row parsing
+ * and hex decoding cost about 4 µs of an event's replay; PGlite parses in
+ * this thread, where the value also beat a JSON page of the same rows), and
+ * the records are read here with Buffer reads. The value travels in
  * base64, not as bytea's hex: Node decodes base64 about 2.5 times as fast,
  * and it is a third shorter to receive as a string. A record is
  * position (int8), version (int4), occurred_at (int8, microseconds since
@@ -40,9 +41,9 @@ const POSTGRES_EPOCH_MS = 946_684_800_000;
  * client encoding the driver reads as UTF-8). The nonce and ciphertext are
  * views of the value. The page may hold fewer than `limit` rows (see
  * `PAGE_CIPHERTEXT_BYTES`), never none while rows remain. Its rows are
- * parsed when asked for, after the replay has asked for the next page: the
- * server then builds that page while this process parses, decrypts and
- * folds this one.
+ * parsed when asked for, after the replay has asked for the next page: a
+ * Postgres server then builds that page while this process parses,
+ * decrypts and folds this one.
  */
 export const sealedBinaryPage: SealedPageReader = async (executor, after, limit) => {
   // No `order by` inside string_agg: Postgres 15 sorts an ordered aggregate's input again
@@ -145,32 +146,3 @@ class RepeatedTexts {
     return text;
   }
 }
-
-/**
- * A page as one JSON array of arrays, for PGlite: one value to receive instead
- * of ten per row (PGlite parses every field in JS, which cost more than
- * decrypting), the sealed bytes in base64 (hex is slower to decode) and the
- * time in epoch milliseconds.
- */
-export const sealedJsonPage: SealedPageReader = async (executor, after, limit) => {
-  const { rows } = await sql<{ page: string }>`
-    select coalesce(json_agg(json_build_array(position, stream, version, type, actor,
-      floor(extract(epoch from occurred_at) * 1000)::int8, key_id, encode(nonce, 'base64'), encode(ciphertext, 'base64'), metadata)
-      order by position), '[]')::text as page
-    from (select * from events where position > ${after} order by position limit ${limit}) as page`.execute(executor);
-  const page = JSON.parse(rows[0]!.page) as [number, string, number, string, string | null, number, string, string, string, SealedRow['metadata']][];
-  // PGlite runs in this thread: nothing would overlap the parsing, so it is done at once.
-  const sealed = page.map(([position, stream, version, type, actor, at, keyId, nonce, ciphertext, metadata]) => ({
-    position,
-    stream,
-    version,
-    type,
-    actor,
-    occurred_at: new Date(at),
-    key_id: keyId,
-    nonce: Buffer.from(nonce, 'base64'),
-    ciphertext: Buffer.from(ciphertext, 'base64'),
-    metadata,
-  }));
-  return { last: sealed.at(-1)?.position, rows: () => sealed };
-};

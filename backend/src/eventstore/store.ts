@@ -1,7 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { open, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
-import { engineOf } from '../db/database';
 import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { ConflictError, UnavailableError } from '../errors/errors';
@@ -11,7 +10,7 @@ import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
 import { projectedRows, type ProjectedRows } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
-import { sealedBinaryPage, sealedJsonPage } from './sealed-page';
+import { sealedBinaryPage } from './sealed-page';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
 export interface ReadOptions {
@@ -198,13 +197,12 @@ export class EventStore {
    * decoded, so the database reads while this process decrypts.
    */
   async *replayPages(executor: Kysely<Database>, pageSize: number): AsyncGenerator<RecordedChatEvent[]> {
-    const readPage = engineOf(this.db) === 'postgres' ? sealedBinaryPage : sealedJsonPage;
-    let next = readPage(executor, 0, pageSize);
+    let next = sealedBinaryPage(executor, 0, pageSize);
     try {
       for (;;) {
         const page = await next;
         if (page.last === undefined) return;
-        next = readPage(executor, page.last, pageSize);
+        next = sealedBinaryPage(executor, page.last, pageSize);
         // Let the driver put that query on the wire (a few promise turns) before parsing and decrypting,
         // which do not yield: else the server would start the next page only once this one was folded.
         await new Promise<void>((resolve) => setImmediate(resolve));
