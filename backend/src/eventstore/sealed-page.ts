@@ -12,9 +12,6 @@ export interface SealedPage {
   rows(): SealedRow[];
 }
 
-/** Reads the rows after `after` (at most `limit`, in position order) with only what decoding needs. */
-export type SealedPageReader = (executor: Kysely<Database>, after: number, limit: number) => Promise<SealedPage>;
-
 /**
  * The most ciphertext bytes one binary page holds (a page stops early
  * rather than exceed it): the page travels in base64, as one value, and must
@@ -27,8 +24,9 @@ const PAGE_CIPHERTEXT_BYTES = 64 * 1024 * 1024;
 const POSTGRES_EPOCH_MS = 946_684_800_000;
 
 /**
- * A page as one value of length-prefixed records: the driver parses one
- * value per page instead of ten fields per row (node-pg's per-row parsing
+ * Reads the rows after `after` (at most `limit`, in position order) with
+ * only what decoding needs, as one value of length-prefixed records: the
+ * driver parses one value per page instead of ten fields per row (node-pg's per-row parsing
  * and hex decoding cost about 4 µs of an event's replay; PGlite parses in
  * this thread, where the value also beat a JSON page of the same rows), and
  * the records are read here with Buffer reads. The value travels in
@@ -45,7 +43,7 @@ const POSTGRES_EPOCH_MS = 946_684_800_000;
  * Postgres server then builds that page while this process parses,
  * decrypts and folds this one.
  */
-export const sealedBinaryPage: SealedPageReader = async (executor, after, limit) => {
+export async function sealedBinaryPage(executor: Kysely<Database>, after: number, limit: number): Promise<SealedPage> {
   // No `order by` inside string_agg: Postgres 15 sorts an ordered aggregate's input again
   // (spilling a page to disk); the rows arrive in position order, which readRecords checks.
   const { rows } = await sql<{ records: string | null; last: number | null }>`
@@ -62,7 +60,7 @@ export const sealedBinaryPage: SealedPageReader = async (executor, after, limit)
     where bytes_before < ${sql.lit(PAGE_CIPHERTEXT_BYTES)}`.execute(executor);
   const { records, last } = rows[0]!;
   return { last: last ?? undefined, rows: () => (records ? readRecords(Buffer.from(records, 'base64'), after) : []) };
-};
+}
 
 /** The rows of a `sealedBinaryPage` value, checking that they follow `after` in position order. */
 function readRecords(records: Buffer, after: number): SealedRow[] {

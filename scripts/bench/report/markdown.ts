@@ -8,23 +8,22 @@ import { factor, FANOUT_BARS, lowerBoundReason, networkOf, ratio, verdicts } fro
 
 const NAMES: Record<TargetName, string> = { chatterlink: 'ChatterLink', uws: 'bare uWS', ws: 'ws', socketio: 'Socket.IO' };
 const ORDER: readonly TargetName[] = ['chatterlink', 'uws', 'ws', 'socketio'];
-const PEERS: readonly TargetName[] = ['uws', 'ws', 'socketio'];
+const PEERS = ['uws', 'ws', 'socketio'] as const satisfies readonly TargetName[];
 const n = (x: number | undefined) => (x === undefined ? 'n/a' : Math.round(x).toLocaleString('en'));
 const f = (x: number | undefined, digits = 2) => (x === undefined ? 'n/a' : x.toFixed(digits));
 const r = (x: number | undefined) => (x === undefined ? 'n/a' : `${x}×`);
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
-function peerRatios(value: (name: TargetName) => number | undefined): string[] {
-  return PEERS.map((peer) => r(ratio(value('chatterlink'), value(peer))));
-}
-
-/** Sustained-rate factors as the targets table shows them (never rounded up to a bar they miss). */
-function sustainedFactors(results: BenchResults): string[] {
-  const own = networkOf(results, 'chatterlink')?.fanout.sustainedDeliveries;
+/**
+ * ChatterLink's value over each peer's. With `bars`, a factor just short of its bar is shown as the targets table
+ * shows it (three digits), never rounded up to the bar.
+ */
+function peerRatios(value: (name: TargetName) => number | undefined, bars?: typeof FANOUT_BARS): string[] {
+  const own = value('chatterlink');
   return PEERS.map((peer) => {
-    const theirs = networkOf(results, peer)?.fanout.sustainedDeliveries;
-    return own !== undefined && theirs ? `${factor(own / theirs, FANOUT_BARS[peer as keyof typeof FANOUT_BARS])}×` : 'n/a';
+    const theirs = value(peer);
+    return r(bars && own !== undefined && theirs ? factor(own / theirs, bars[peer]) : ratio(own, theirs));
   });
 }
 
@@ -43,6 +42,7 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
     const sustained = `${lowerBoundReason(net, top) ? '≥ ' : ''}${n(net.fanout.sustainedDeliveries)}`;
     return [[NAMES[name], sustained, n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
   });
+  const sustained = (name: TargetName) => networkOf(results, name)?.fanout.sustainedDeliveries;
   const perCpu = (name: TargetName) => networkOf(results, name)?.fanout.atCpuRate?.deliveriesPerServerCpuSecond;
   return [
     `## 1. Fan-out: one room of ${n(profile.clients)} subscribers, 200-byte messages`,
@@ -54,7 +54,7 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
       rows,
     ),
     '',
-    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['sustained rate', ...sustainedFactors(results)], ['per server CPU-second', ...peerRatios(perCpu)]]),
+    table(['ChatterLink ÷', ...PEERS.map((p) => NAMES[p])], [['sustained rate', ...peerRatios(sustained, FANOUT_BARS)], ['per server CPU-second', ...peerRatios(perCpu)]]),
   ].join('\n');
 }
 
