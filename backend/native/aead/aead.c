@@ -10,6 +10,7 @@
  * ciphertext = body || 16-byte tag, associated data authenticated, not stored.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,86 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Fields of one record in openMany's `records`, in this order. */
+enum { KEY_INDEX, NONCE_AT, CIPHERTEXT_AT, CIPHERTEXT_LENGTH, AD_AT, AD_LENGTH, OUT_AT, RECORD_FIELDS };
+
+/* Whether [at, at + length) lies inside a buffer of `size` bytes. */
+static int within(int32_t at, int32_t length, size_t size) {
+  return at >= 0 && length >= 0 && (size_t)at <= size && (size_t)length <= size - (size_t)at;
+}
+
+/*
+ * openMany(keys, source, records, associatedData, out) → number: opens many
+ * ciphertexts in one call (a replay page), without a JavaScript object per
+ * row. `keys` is 32-byte keys back to back; `records` an Int32Array of
+ * RECORD_FIELDS per ciphertext: key index, nonce and ciphertext (body || tag)
+ * offsets and the ciphertext's length in `source`, its associated data's
+ * offset and length in `associatedData`, and where in `out` its plaintext
+ * (ciphertext - 16 bytes) goes. Every range is checked before anything is
+ * decrypted (RangeError). Returns -1 when all authenticate; else the index
+ * of the first that does not, with `out` zeroed, so unauthenticated
+ * plaintext never escapes.
+ */
+static napi_value open_many(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  environment_state *state;
+  bytes keys, source, aad, out;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&state) != napi_ok) return throw_error(env, "ERR_NATIVE", "openMany: bad call", 0);
+  if (argc < 5) return throw_error(env, "ERR_MISSING_ARGS", "openMany(keys, source, records, associatedData, out)", 0);
+  bool is_typed_array = false;
+  napi_typedarray_type type;
+  size_t count = 0;
+  void *data = NULL;
+  if (!read_bytes(env, argv[0], "keys must be a Uint8Array", &keys) ||
+      !read_bytes(env, argv[1], "source must be a Uint8Array", &source)) {
+    return NULL;
+  }
+  if (napi_is_typedarray(env, argv[2], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, argv[2], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    return throw_error(env, "ERR_INVALID_ARG_TYPE", "records must be an Int32Array", 0);
+  }
+  if (!read_bytes(env, argv[3], "associatedData must be a Uint8Array", &aad) ||
+      !read_bytes(env, argv[4], "out must be a Uint8Array", &out)) {
+    return NULL;
+  }
+  const int32_t *records = data;
+  size_t n = count / RECORD_FIELDS;
+  if (count % RECORD_FIELDS != 0 || keys.length % KEY_BYTES != 0) {
+    return throw_error(env, "ERR_OUT_OF_RANGE", "records must hold 7 fields per ciphertext, keys 32 bytes each", 1);
+  }
+  for (size_t i = 0; i < n; i++) {
+    const int32_t *r = records + i * RECORD_FIELDS;
+    if (r[KEY_INDEX] < 0 || (size_t)r[KEY_INDEX] >= keys.length / KEY_BYTES || !within(r[NONCE_AT], NONCE_BYTES, source.length) ||
+        r[CIPHERTEXT_LENGTH] < TAG_BYTES || !within(r[CIPHERTEXT_AT], r[CIPHERTEXT_LENGTH], source.length) ||
+        !within(r[AD_AT], r[AD_LENGTH], aad.length) || !within(r[OUT_AT], r[CIPHERTEXT_LENGTH] - TAG_BYTES, out.length)) {
+      return throw_error(env, "ERR_OUT_OF_RANGE", "openMany: a record's key index or range is out of bounds", 1);
+    }
+  }
+  int64_t failed = -1;
+  for (size_t i = 0; i < n && failed < 0; i++) {
+    const int32_t *r = records + i * RECORD_FIELDS;
+    int body_length = r[CIPHERTEXT_LENGTH] - TAG_BYTES;
+    const unsigned char *ciphertext = source.data + r[CIPHERTEXT_AT];
+    unsigned char *plaintext = out.data + r[OUT_AT];
+    unsigned char tag[TAG_BYTES];
+    memcpy(tag, ciphertext + body_length, TAG_BYTES);
+    int written = 0;
+    int started = start(&state->decrypt, keys.data + (size_t)r[KEY_INDEX] * KEY_BYTES, source.data + r[NONCE_AT], 0);
+    int authentic = started &&
+                    (r[AD_LENGTH] == 0 || EVP_DecryptUpdate(state->decrypt.ctx, NULL, &written, aad.data + r[AD_AT], r[AD_LENGTH])) &&
+                    EVP_DecryptUpdate(state->decrypt.ctx, plaintext, &written, ciphertext, body_length) &&
+                    EVP_CIPHER_CTX_ctrl(state->decrypt.ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) &&
+                    EVP_DecryptFinal_ex(state->decrypt.ctx, plaintext + written, &written) > 0;
+    if (!started) state->decrypt.keyed = 0;
+    if (!authentic) failed = (int64_t)i;
+  }
+  if (failed >= 0) OPENSSL_cleanse(out.data, out.length);
+  napi_value result;
+  napi_create_int64(env, failed, &result);
+  return result;
+}
+
 static int init_context(keyed_context *context) {
   context->keyed = 0;
   context->ctx = EVP_CIPHER_CTX_new();
@@ -245,7 +326,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"seal", NULL, seal, NULL, NULL, NULL, napi_enumerable, state},
       {"open", NULL, open_sealed, NULL, NULL, NULL, napi_enumerable, state},
+      {"openMany", NULL, open_many, NULL, NULL, NULL, napi_enumerable, state},
   };
-  napi_define_properties(env, exports, 2, functions);
+  napi_define_properties(env, exports, 3, functions);
   return exports;
 }

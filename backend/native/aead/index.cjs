@@ -14,3 +14,4 @@ try {
 }
 exports.seal = addon.seal;
 exports.open = addon.open;
+exports.openMany = addon.openMany;

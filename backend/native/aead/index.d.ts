@@ -17,3 +17,21 @@ export declare function open(
   associatedData: Uint8Array,
   out: Uint8Array,
 ): boolean;
+
+/**
+ * Opens many ciphertexts of one `source` buffer in one call. `keys` holds
+ * 32-byte keys back to back; `records` seven int32 per ciphertext: key
+ * index, nonce offset, ciphertext (body || tag) offset and length in
+ * `source`, associated data offset and length in `associatedData`, and the
+ * offset in `out` that receives its plaintext (length - 16 bytes). Throws
+ * RangeError, before decrypting anything, when a range is out of bounds.
+ * Returns -1 when every ciphertext authenticates, else the index of the
+ * first that does not, with `out` zeroed.
+ */
+export declare function openMany(
+  keys: Uint8Array,
+  source: Uint8Array,
+  records: Int32Array,
+  associatedData: Uint8Array,
+  out: Uint8Array,
+): number;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, open, seal, type Sealed } from './aead';
+import { DecryptionError, open, openAllAsText, seal, type Sealed, type SealedSpan } from './aead';
 import { openWithNodeCrypto, sealWithNodeCrypto } from './aead-reference';
 
 const key = randomBytes(32);
@@ -163,6 +163,84 @@ describe('bad arguments throw JavaScript errors', () => {
     const sealed = seal(key, plaintext, aad);
     const out = Buffer.alloc(plaintext.length, 0xff);
     expect(native.open(key, sealed.nonce, flipBit(sealed.ciphertext, 3), aad, out)).toBe(false);
+    expect(out.every((byte) => byte === 0)).toBe(true);
+  });
+});
+
+describe('openAllAsText: many ciphertexts of one buffer', () => {
+  const otherKey = randomBytes(32);
+  const texts = ['{"a":1}', '', 'gr\u00fc\u00df \u{1F600}', 'x'.repeat(3000)];
+  const associated = ['chatterlink/event/v1\0room-\u00fc\u00011\0t', 'b', '', 'd'];
+
+  /** The texts sealed alternately under two keys, laid out after some filler as a page lays them. */
+  function page(): { source: Buffer; spans: SealedSpan[] } {
+    const parts: Buffer[] = [randomBytes(5)];
+    let at = 5;
+    const spans = texts.map((text, i) => {
+      const sealed = seal(i % 2 === 0 ? key : otherKey, Buffer.from(text, 'utf8'), Buffer.from(associated[i]!, 'utf8'));
+      parts.push(sealed.nonce, randomBytes(3), sealed.ciphertext);
+      const span = { keyIndex: i % 2, nonceAt: at, nonceLength: 12, ciphertextAt: at + 15, ciphertextLength: sealed.ciphertext.length, associatedData: associated[i]! };
+      at += 15 + sealed.ciphertext.length;
+      return span;
+    });
+    return { source: Buffer.concat(parts), spans };
+  }
+
+  it('answers every plaintext as text, each under its own key and associated data', () => {
+    const { source, spans } = page();
+    expect(openAllAsText([key, otherKey], source, spans)).toEqual(texts);
+    expect(openAllAsText([key, otherKey], source, [])).toEqual([]);
+  });
+
+  it.each([
+    ['a flipped ciphertext bit', (s: Buffer, spans: SealedSpan[]) => (s[spans[2]!.ciphertextAt] ^= 1)],
+    ['a flipped tag bit', (s: Buffer, spans: SealedSpan[]) => (s[spans[3]!.ciphertextAt + spans[3]!.ciphertextLength - 1] ^= 1)],
+    ['a flipped nonce bit', (s: Buffer, spans: SealedSpan[]) => (s[spans[1]!.nonceAt] ^= 1)],
+  ])('throws DecryptionError, naming the first that fails, for %s', (_label, tamper) => {
+    const { source, spans } = page();
+    tamper(source, spans);
+    expect(() => openAllAsText([key, otherKey], source, spans)).toThrow(DecryptionError);
+  });
+
+  it('throws DecryptionError for the wrong key or associated data', () => {
+    const { source, spans } = page();
+    expect(() => openAllAsText([otherKey, key], source, spans)).toThrow(/ciphertext 0 of 4/);
+    const moved = spans.map((span, i) => (i === 3 ? { ...span, associatedData: 'e' } : span));
+    expect(() => openAllAsText([key, otherKey], source, moved)).toThrow(/ciphertext 3 of 4/);
+  });
+
+  it('throws DecryptionError for a malformed span, before decrypting anything', () => {
+    const { source, spans } = page();
+    const withSpan = (change: Partial<SealedSpan>) => spans.map((span, i) => (i === 1 ? { ...span, ...change } : span));
+    expect(() => openAllAsText([key, otherKey], source, withSpan({ nonceLength: 8 }))).toThrow(DecryptionError);
+    expect(() => openAllAsText([key, otherKey], source, withSpan({ ciphertextLength: 15 }))).toThrow(DecryptionError);
+    expect(() => openAllAsText([key, otherKey], source, withSpan({ keyIndex: 2 }))).toThrow(DecryptionError);
+    expect(() => openAllAsText([key, randomBytes(16)], source, spans)).toThrow(DecryptionError);
+  });
+
+  it('refuses, in the addon, ranges outside its buffers', () => {
+    const { source, spans } = page();
+    const beyond = spans.map((span, i) => (i === 2 ? { ...span, ciphertextAt: source.length - 20 } : span));
+    expect(() => openAllAsText([key, otherKey], source, beyond)).toThrow(RangeError);
+    const records = (fields: number[]) => new Int32Array(fields);
+    const out = Buffer.alloc(64);
+    expect(() => native.openMany(key, source, records([0, 0, 12, 16, 0, 0]), Buffer.alloc(0), out)).toThrow(RangeError);
+    expect(() => native.openMany(key, source, records([1, 0, 12, 16, 0, 0, 0]), Buffer.alloc(0), out)).toThrow(RangeError);
+    expect(() => native.openMany(key, source, records([0, -1, 12, 16, 0, 0, 0]), Buffer.alloc(0), out)).toThrow(RangeError);
+    expect(() => native.openMany(key, source, records([0, 0, 12, 16, 0, 1, 0]), Buffer.alloc(0), out)).toThrow(RangeError);
+    expect(() => native.openMany(key, source, records([0, 0, 12, 81, 0, 0, 0]), Buffer.alloc(0), out)).toThrow(RangeError);
+    expect(() => native.openMany(key, source, records([0, 0, 12, source.length, 0, 0, 0]), Buffer.alloc(0), Buffer.alloc(source.length))).toThrow(RangeError);
+    expect(() => native.openMany(key, source, [0, 0, 12, 16, 0, 0, 0] as unknown as Int32Array, Buffer.alloc(0), out)).toThrow(TypeError);
+  });
+
+  it('zeroes every plaintext when one ciphertext does not authenticate', () => {
+    const first = seal(key, plaintext, aad);
+    const second = seal(key, plaintext, aad);
+    const source = Buffer.concat([first.nonce, first.ciphertext, second.nonce, flipBit(second.ciphertext, 0)]);
+    const length = first.ciphertext.length;
+    const out = Buffer.alloc(2 * plaintext.length, 0xff);
+    const records = new Int32Array([0, 0, 12, length, 0, aad.length, 0, 0, 12 + length, 24 + length, length, 0, aad.length, plaintext.length]);
+    expect(native.openMany(key, source, records, aad, out)).toBe(1);
     expect(out.every((byte) => byte === 0)).toBe(true);
   });
 });

@@ -2,13 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
+import { DecryptionError } from '../crypto/aead';
 import { Keyring } from '../crypto/keyring';
 import { engineOf, type DatabaseHandle } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
-import { sealedBinaryPage } from './sealed-page';
+import { sealedBinaryPage, sealedRowOf, type SealedPage } from './sealed-page';
 import { EventStore, type SealedRow } from './store';
+
+/** A page's rows as `SealedRow`s, their nonces and ciphertexts as views of the page. */
+function rowsOf(page: SealedPage): SealedRow[] {
+  const { bytes, rows } = page.records();
+  return rows.map((row) => sealedRowOf(bytes, row));
+}
 
 describeEachEngine('sealed pages', (engine) => {
   let handle: DatabaseHandle;
@@ -55,11 +62,28 @@ describeEachEngine('sealed pages', (engine) => {
     expect(first.last).toBe(stored[2]!.position);
     const rest = await sealedBinaryPage(handle.db, first.last!, 1000);
     expect(rest.last).toBe(stored.at(-1)!.position);
-    expect([...first.rows(), ...rest.rows()]).toEqual(stored);
-    expect(first.rows()[0]!.nonce).toBeInstanceOf(Buffer);
+    expect([...rowsOf(first), ...rowsOf(rest)]).toEqual(stored);
+    expect(rowsOf(first)[0]!.nonce).toBeInstanceOf(Buffer);
     const end = await sealedBinaryPage(handle.db, stored.at(-1)!.position, 10);
     expect(end.last).toBeUndefined();
-    expect(end.rows()).toEqual([]);
+    expect(rowsOf(end)).toEqual([]);
+  });
+
+  it('replays pages decoded as decodeAll decodes their rows, and refuses a page with a row that does not authenticate', async () => {
+    const rows = await store.readRows({ after: 0, limit: 1000, allCommitted: true });
+    const replayed = [];
+    for await (const page of store.replayPages(handle.db, 4)) replayed.push(...page);
+    expect(replayed).toEqual(await store.decodeAll(rows));
+
+    // A copy of the last row under another version: its ciphertext is bound to the version it was sealed for.
+    const last = rows.at(-1)!;
+    await sql`insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
+      values (${last.position + 1}, ${last.stream}, ${last.version + 1000}, ${last.type}, ${last.actor}, ${last.occurred_at}, ${last.key_id},
+        ${last.nonce}, ${last.ciphertext}, ${JSON.stringify(last.metadata)}, ${last.hash}, ${Buffer.alloc(32)})`.execute(handle.db);
+    const replay = async () => {
+      for await (const page of store.replayPages(handle.db, 4)) expect(page.length).toBeGreaterThan(0);
+    };
+    await expect(replay()).rejects.toThrow(DecryptionError);
   });
 
   // Last: the rows it adds would slow the comparisons above.
@@ -77,7 +101,7 @@ describeEachEngine('sealed pages', (engine) => {
     // Bytes as hex: toEqual compares a Buffer element by element, which takes seconds for a megabyte.
     const plain = (rows: readonly SealedRow[]) => rows.map((row) => ({ ...row, nonce: row.nonce.toString('hex'), ciphertext: row.ciphertext.toString('hex') }));
     const stored = await store.readRows({ after: big - 1, limit: 10, allCommitted: true });
-    const rows = (await sealedBinaryPage(handle.db, big - 1, 10)).rows();
+    const rows = rowsOf(await sealedBinaryPage(handle.db, big - 1, 10));
     expect(rows.map((r) => r.position)).toEqual([big, big + 1, big + 2 ** 20]);
     expect(plain(rows)).toEqual(plain(stored.map(({ transaction_id: _t, prev_hash: _p, hash: _h, ...row }) => row)));
     expect(rows.map((r) => r.occurred_at.toISOString())).toEqual(edges.map((e) => e.occurred));

@@ -9,7 +9,37 @@ import type { SealedRow } from './store';
  */
 export interface SealedPage {
   readonly last: number | undefined;
-  rows(): SealedRow[];
+  records(): SealedRecords;
+}
+
+/** A page's rows, whose nonces and ciphertexts are ranges of the page's bytes rather than a view each. */
+export interface SealedRecords {
+  readonly bytes: Buffer;
+  readonly rows: readonly SealedRecord[];
+}
+
+/** A row of a page: a `SealedRow` with its nonce and ciphertext as ranges of the page's bytes. */
+export type SealedRecord = Omit<SealedRow, 'nonce' | 'ciphertext'> & {
+  readonly nonceAt: number;
+  readonly nonceLength: number;
+  readonly ciphertextAt: number;
+  readonly ciphertextLength: number;
+};
+
+/** A page's row as a `SealedRow`, its nonce and ciphertext as views of the page's bytes. */
+export function sealedRowOf(bytes: Buffer, record: SealedRecord): SealedRow {
+  return {
+    position: record.position,
+    stream: record.stream,
+    version: record.version,
+    type: record.type,
+    actor: record.actor,
+    occurred_at: record.occurred_at,
+    key_id: record.key_id,
+    nonce: bytes.subarray(record.nonceAt, record.nonceAt + record.nonceLength),
+    ciphertext: bytes.subarray(record.ciphertextAt, record.ciphertextAt + record.ciphertextLength),
+    metadata: record.metadata,
+  };
 }
 
 /**
@@ -36,8 +66,8 @@ const POSTGRES_EPOCH_MS = 946_684_800_000;
  * 2000 as `timestamptz` is sent), then stream, type, actor (length -1 for
  * null), key id, nonce, ciphertext and the metadata's JSON text, each as an
  * int4 byte length and its bytes (text as `textsend` sends it, in the
- * client encoding the driver reads as UTF-8). The nonce and ciphertext are
- * views of the value. The page may hold fewer than `limit` rows (see
+ * client encoding the driver reads as UTF-8). The nonce and ciphertext stay
+ * ranges of the value (see `SealedRecords`). The page may hold fewer than `limit` rows (see
  * `PAGE_CIPHERTEXT_BYTES`), never none while rows remain. Its rows are
  * parsed when asked for, after the replay has asked for the next page: a
  * Postgres server then builds that page while this process parses,
@@ -59,12 +89,18 @@ export async function sealedBinaryPage(executor: Kysely<Database>, after: number
       from events where position > ${after} order by position limit ${limit}) as page
     where bytes_before < ${sql.lit(PAGE_CIPHERTEXT_BYTES)}`.execute(executor);
   const { records, last } = rows[0]!;
-  return { last: last ?? undefined, rows: () => (records ? readRecords(Buffer.from(records, 'base64'), after) : []) };
+  return {
+    last: last ?? undefined,
+    records: () => {
+      const bytes = records ? Buffer.from(records, 'base64') : Buffer.alloc(0);
+      return { bytes, rows: readRecords(bytes, after) };
+    },
+  };
 }
 
 /** The rows of a `sealedBinaryPage` value, checking that they follow `after` in position order. */
-function readRecords(records: Buffer, after: number): SealedRow[] {
-  const page: SealedRow[] = [];
+function readRecords(records: Buffer, after: number): SealedRecord[] {
+  const page: SealedRecord[] = [];
   const texts = new RepeatedTexts(records);
   let at = 0;
   let last = after;
@@ -86,17 +122,17 @@ function readRecords(records: Buffer, after: number): SealedRow[] {
     }
     const keyId = texts.read(KEY_ID, at);
     at += 4 + texts.length;
-    const nonceEnd = at + 4 + records.readInt32BE(at);
-    const nonce = records.subarray(at + 4, nonceEnd);
-    const ciphertextEnd = nonceEnd + 4 + records.readInt32BE(nonceEnd);
-    const ciphertext = records.subarray(nonceEnd + 4, ciphertextEnd);
-    if (nonceEnd < at + 4 || ciphertextEnd < nonceEnd + 4) throw new RangeError('sealedBinaryPage: a negative length');
-    at = ciphertextEnd;
+    const nonceAt = at + 4;
+    const nonceLength = records.readInt32BE(at);
+    const ciphertextAt = nonceAt + nonceLength + 4;
+    const ciphertextLength = records.readInt32BE(ciphertextAt - 4);
+    if (nonceLength < 0 || ciphertextLength < 0) throw new RangeError('sealedBinaryPage: a negative length');
+    at = ciphertextAt + ciphertextLength;
     const metadata = JSON.parse(texts.read(METADATA, at)) as SealedRow['metadata'];
     at += 4 + texts.length;
     if (position <= last) throw new Error(`sealedBinaryPage: position ${position} after ${last}, out of order`);
     last = position;
-    page.push({ position, stream, version, type, actor, occurred_at: new Date(Math.floor(micros / 1000) + POSTGRES_EPOCH_MS), key_id: keyId, nonce, ciphertext, metadata });
+    page.push({ position, stream, version, type, actor, occurred_at: new Date(Math.floor(micros / 1000) + POSTGRES_EPOCH_MS), key_id: keyId, nonceAt, nonceLength, ciphertextAt, ciphertextLength, metadata });
   }
   // A length past the end reads short (subarray and toString clamp): refuse the page rather than a row cut.
   if (at !== records.length) throw new RangeError('sealedBinaryPage: a record runs past the end of its value');
