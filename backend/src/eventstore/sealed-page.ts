@@ -67,8 +67,8 @@ const POSTGRES_EPOCH_MS = 946_684_800_000;
  * null), key id, nonce, ciphertext and the metadata's JSON text, each as an
  * int4 byte length and its bytes (text as `textsend` sends it, in the
  * client encoding the driver reads as UTF-8). The nonce and ciphertext stay
- * ranges of the value (see `SealedRecords`). The page may hold fewer than `limit` rows (see
- * `PAGE_CIPHERTEXT_BYTES`), never none while rows remain. Its rows are
+ * ranges of the value (see `SealedRecords`). The page may hold fewer than
+ * `limit` rows (see `PAGE_CIPHERTEXT_BYTES`), never none while rows remain. Its rows are
  * parsed when asked for, after the replay has asked for the next page: a
  * Postgres server then builds that page while this process parses,
  * decrypts and folds this one.
@@ -134,7 +134,7 @@ function readRecords(records: Buffer, after: number): SealedRecord[] {
     last = position;
     page.push({ position, stream, version, type, actor, occurred_at: new Date(Math.floor(micros / 1000) + POSTGRES_EPOCH_MS), key_id: keyId, nonceAt, nonceLength, ciphertextAt, ciphertextLength, metadata });
   }
-  // A length past the end reads short (subarray and toString clamp): refuse the page rather than a row cut.
+  // Each read above throws past the end; this states the invariant the loop relies on: whole records only.
   if (at !== records.length) throw new RangeError('sealedBinaryPage: a record runs past the end of its value');
   return page;
 }
