@@ -102,17 +102,22 @@ static napi_value throw_error(napi_env env, const char *code, const char *messag
   return NULL;
 }
 
-/* Reads a Uint8Array (Buffer included) argument; 0 with a TypeError pending otherwise. */
-static int read_bytes(napi_env env, napi_value value, const char *name, bytes *out) {
+/* Reads a typed array argument of `expected` type (its data and element count); 0 with a TypeError pending otherwise. */
+static int read_typed_array(napi_env env, napi_value value, napi_typedarray_type expected, const char *name, void **data, size_t *length) {
   bool is_typed_array = false;
   napi_typedarray_type type;
-  void *data = NULL;
   if (napi_is_typedarray(env, value, &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, value, &type, &out->length, &data, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
+      napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok || type != expected) {
     throw_error(env, "ERR_INVALID_ARG_TYPE", name, 0);
     return 0;
   }
+  return 1;
+}
+
+/* Reads a Uint8Array (Buffer included) argument; 0 with a TypeError pending otherwise. */
+static int read_bytes(napi_env env, napi_value value, const char *name, bytes *out) {
+  void *data = NULL;
+  if (!read_typed_array(env, value, napi_uint8_array, name, &data, &out->length)) return 0;
   out->data = data;
   return 1;
 }
@@ -139,6 +144,27 @@ static int start(keyed_context *context, const unsigned char *key, const unsigne
 }
 
 static int fits_int(size_t length) { return length <= (size_t)INT_MAX - TAG_BYTES; }
+
+/*
+ * Opens one ciphertext (body || 16-byte tag, `body_length` + 16 bytes) into
+ * `plaintext`; 1 when it authenticates. The caller zeroes the output on 0.
+ */
+static int open_one(keyed_context *context, const unsigned char *key, const unsigned char *nonce, const unsigned char *ciphertext,
+                    int body_length, const unsigned char *aad, int aad_length, unsigned char *plaintext) {
+  /* The tag is copied: OpenSSL's SET_TAG takes a non-const pointer. */
+  unsigned char tag[TAG_BYTES];
+  memcpy(tag, ciphertext + body_length, TAG_BYTES);
+  int written = 0;
+  int started = start(context, key, nonce, 0);
+  int authentic = started &&
+                  (aad_length == 0 || EVP_DecryptUpdate(context->ctx, NULL, &written, aad, aad_length)) &&
+                  EVP_DecryptUpdate(context->ctx, plaintext, &written, ciphertext, body_length) &&
+                  EVP_CIPHER_CTX_ctrl(context->ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) &&
+                  EVP_DecryptFinal_ex(context->ctx, plaintext + written, &written) > 0;
+  if (!started) context->keyed = 0;
+  return authentic;
+}
+
 
 /*
  * seal(key, plaintext, associatedData, out): out (12 + plaintext + 16 bytes)
@@ -206,17 +232,7 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
   size_t body_length = ciphertext.length - TAG_BYTES;
   if (out.length != body_length) return throw_error(env, "ERR_OUT_OF_RANGE", "out must be ciphertext - 16 bytes", 1);
 
-  /* The tag is copied: OpenSSL's SET_TAG takes a non-const pointer. */
-  unsigned char tag[TAG_BYTES];
-  memcpy(tag, ciphertext.data + body_length, TAG_BYTES);
-  int written = 0;
-  int started = start(&state->decrypt, key.data, nonce.data, 0);
-  int authentic = started &&
-                  (aad.length == 0 || EVP_DecryptUpdate(state->decrypt.ctx, NULL, &written, aad.data, (int)aad.length)) &&
-                  EVP_DecryptUpdate(state->decrypt.ctx, out.data, &written, ciphertext.data, (int)body_length) &&
-                  EVP_CIPHER_CTX_ctrl(state->decrypt.ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) &&
-                  EVP_DecryptFinal_ex(state->decrypt.ctx, out.data + written, &written) > 0;
-  if (!started) state->decrypt.keyed = 0;
+  int authentic = open_one(&state->decrypt, key.data, nonce.data, ciphertext.data, (int)body_length, aad.data, (int)aad.length, out.data);
   if (!authentic) OPENSSL_cleanse(out.data, out.length);
   napi_value result;
   napi_get_boolean(env, authentic, &result);
@@ -250,19 +266,12 @@ static napi_value open_many(napi_env env, napi_callback_info info) {
   bytes keys, source, aad, out;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&state) != napi_ok) return throw_error(env, "ERR_NATIVE", "openMany: bad call", 0);
   if (argc < 5) return throw_error(env, "ERR_MISSING_ARGS", "openMany(keys, source, records, associatedData, out)", 0);
-  bool is_typed_array = false;
-  napi_typedarray_type type;
   size_t count = 0;
   void *data = NULL;
   if (!read_bytes(env, argv[0], "keys must be a Uint8Array", &keys) ||
-      !read_bytes(env, argv[1], "source must be a Uint8Array", &source)) {
-    return NULL;
-  }
-  if (napi_is_typedarray(env, argv[2], &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, argv[2], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
-    return throw_error(env, "ERR_INVALID_ARG_TYPE", "records must be an Int32Array", 0);
-  }
-  if (!read_bytes(env, argv[3], "associatedData must be a Uint8Array", &aad) ||
+      !read_bytes(env, argv[1], "source must be a Uint8Array", &source) ||
+      !read_typed_array(env, argv[2], napi_int32_array, "records must be an Int32Array", &data, &count) ||
+      !read_bytes(env, argv[3], "associatedData must be a Uint8Array", &aad) ||
       !read_bytes(env, argv[4], "out must be a Uint8Array", &out)) {
     return NULL;
   }
@@ -282,20 +291,10 @@ static napi_value open_many(napi_env env, napi_callback_info info) {
   int64_t failed = -1;
   for (size_t i = 0; i < n && failed < 0; i++) {
     const int32_t *r = records + i * RECORD_FIELDS;
-    int body_length = r[CIPHERTEXT_LENGTH] - TAG_BYTES;
-    const unsigned char *ciphertext = source.data + r[CIPHERTEXT_AT];
-    unsigned char *plaintext = out.data + r[OUT_AT];
-    unsigned char tag[TAG_BYTES];
-    memcpy(tag, ciphertext + body_length, TAG_BYTES);
-    int written = 0;
-    int started = start(&state->decrypt, keys.data + (size_t)r[KEY_INDEX] * KEY_BYTES, source.data + r[NONCE_AT], 0);
-    int authentic = started &&
-                    (r[AD_LENGTH] == 0 || EVP_DecryptUpdate(state->decrypt.ctx, NULL, &written, aad.data + r[AD_AT], r[AD_LENGTH])) &&
-                    EVP_DecryptUpdate(state->decrypt.ctx, plaintext, &written, ciphertext, body_length) &&
-                    EVP_CIPHER_CTX_ctrl(state->decrypt.ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) &&
-                    EVP_DecryptFinal_ex(state->decrypt.ctx, plaintext + written, &written) > 0;
-    if (!started) state->decrypt.keyed = 0;
-    if (!authentic) failed = (int64_t)i;
+    if (!open_one(&state->decrypt, keys.data + (size_t)r[KEY_INDEX] * KEY_BYTES, source.data + r[NONCE_AT], source.data + r[CIPHERTEXT_AT],
+                  r[CIPHERTEXT_LENGTH] - TAG_BYTES, aad.data + r[AD_AT], r[AD_LENGTH], out.data + r[OUT_AT])) {
+      failed = (int64_t)i;
+    }
   }
   if (failed >= 0) OPENSSL_cleanse(out.data, out.length);
   napi_value result;
