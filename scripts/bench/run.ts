@@ -167,11 +167,10 @@ async function main(): Promise<void> {
       const instance = mkdtempSync(join(tmpdir(), 'chatterlink-bench-replay-'));
       const db = engine === 'postgres' ? await createDatabase(adminUrl, 'replay') : undefined;
       try {
-        return await runWorker<ReplayResult>(SERVER_CORE, 'store-worker.ts', ['replay', profile.replayEvents], {
-          ...keys,
-          INSTANCE_DIR: instance,
-          DATABASE_URL: db?.url ?? '',
-        });
+        const env = { ...keys, INSTANCE_DIR: instance, DATABASE_URL: db?.url ?? '' };
+        const { generateSeconds } = await runWorker<Pick<ReplayResult, 'generateSeconds'>>(SERVER_CORE, 'store-worker.ts', ['generate', profile.replayEvents], env);
+        const replayed = await runWorker<Omit<ReplayResult, 'generateSeconds'>>(SERVER_CORE, 'store-worker.ts', ['replay'], env);
+        return { ...replayed, generateSeconds };
       } finally {
         rmSync(instance, { recursive: true, force: true });
         if (db) await dropDatabase(adminUrl, db.name);

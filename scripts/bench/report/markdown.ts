@@ -299,7 +299,8 @@ const METHOD = `## Method
   (so garbage from the handshakes does not count), divided by their number. The
   container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
 - **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
-  \`make replay\` does. Replay is measured cold (a fresh process, as \`make replay\`) and again with data keys cached.
+  \`make replay\` does. The replayed log is written by one such process; replay is then measured cold in a fresh one
+  (as \`make replay\` runs) and again in that process with data keys cached.
 - **Client**: sizes of the files \`frontend/dist/index.html\` loads up front (entry script, preloads, CSS; lazy chunks
   excluded), gzip level 6. IndexedDB ingest bundles the PWA's \`Replica\`, \`Connection\` and \`applyEvents\` into a page
   that Debian's headless Chromium runs without DevTools attached (which would report every WebSocket frame to its

@@ -1,8 +1,9 @@
 /**
  * Metrics 3 and 4, run in their own process pinned to the server core:
  * `append` (64 concurrent writers through the real EventStore vs one
- * transaction per event) and `replay` (build a log, then time `make replay`'s
- * rebuild on it). The store is opened exactly as `make replay` opens it, from
+ * transaction per event), `generate` (build a log) and `replay` (time
+ * `make replay`'s rebuild on that log, in a fresh process as `make replay`
+ * runs: not in the one that wrote it, whose heap the writing left behind). The store is opened exactly as `make replay` opens it, from
  * the environment (DATABASE_URL for Postgres, else PGlite under INSTANCE_DIR).
  * Prints one JSON line.
  */
@@ -107,19 +108,25 @@ async function timedReplay(database: Awaited<ReturnType<typeof openConfiguredSto
   };
 }
 
-async function replayMode(count: number) {
-  const generateSeconds = await generate(count);
+async function replayMode() {
   const { database, store, engine } = await openConfiguredStore();
   try {
-    // Cold: a fresh process, exactly `make replay`. Warm: the same process again, data keys already unwrapped.
+    // Cold: this fresh process, exactly `make replay`. Warm: the same process again, data keys already unwrapped.
     const cold = await timedReplay(database, store);
     const warm = await timedReplay(database, store);
-    return { engine, events: cold.events, cold, warm, generateSeconds: Math.round(generateSeconds) };
+    return { engine, events: cold.events, cold, warm };
   } finally {
     await database.close();
   }
 }
 
-const result = mode === 'append' ? await appendMode(Number(a), Number(b)) : mode === 'replay' ? await replayMode(Number(a)) : undefined;
-if (!result) throw new Error('usage: store-worker.ts append <writers> <ms> | replay <events>');
+const result =
+  mode === 'append'
+    ? await appendMode(Number(a), Number(b))
+    : mode === 'generate'
+      ? { generateSeconds: Math.round(await generate(Number(a))) }
+      : mode === 'replay'
+        ? await replayMode()
+        : undefined;
+if (!result) throw new Error('usage: store-worker.ts append <writers> <ms> | generate <events> | replay');
 console.log(JSON.stringify(result));
