@@ -70,13 +70,13 @@ function writesOf<T extends ProjectionTable>(
     }
     state.set(row.id as string, row as ProjectionRow<T>);
   }
-  const changed = new Set<string>();
+  const changed = new Map<string, boolean>();
   foldInto(projection, state, events, changed);
   if (changed.size === 0) return [];
 
   const table = sql.table(projection.table);
-  const gone = [...changed].filter((id) => !state.has(id));
-  const rows = [...changed].flatMap((id) => (state.has(id) ? [withTimestampsAsText(state.get(id)!, timestampColumns, texts)] : []));
+  const gone = [...changed.keys()].filter((id) => !state.has(id));
+  const rows = [...changed.keys()].flatMap((id) => (state.has(id) ? [withTimestampsAsText(state.get(id)!, timestampColumns, texts)] : []));
   const statements: RawBuilder<unknown>[] = [];
   if (gone.length > 0) {
     statements.push(sql`delete from ${table} where id = any(array(select json_array_elements_text(${jsonLiteral(gone)})))`);

@@ -14,12 +14,16 @@ export interface Projection<T extends ProjectionTable = ProjectionTable> {
   evolve(row: ProjectionRow<T> | undefined, event: RecordedChatEvent, id: string): ProjectionRow<T> | undefined;
 }
 
-/** Folds `events` into `state` (a map from row id to row), recording which ids changed. */
+/**
+ * Folds `events` into `state` (a map from row id to row), recording in
+ * `changed` each id whose row changed, with whether that row existed before
+ * these events.
+ */
 export function foldInto<T extends ProjectionTable>(
   projection: Projection<T>,
   state: Map<string, ProjectionRow<T>>,
   events: readonly RecordedChatEvent[],
-  changed?: Set<string>,
+  changed?: Map<string, boolean>,
 ): void {
   for (const event of events) {
     for (const id of projection.keys(event)) {
@@ -29,7 +33,7 @@ export function foldInto<T extends ProjectionTable>(
       if (next === current) continue;
       if (next) state.set(id, next);
       else state.delete(id);
-      changed?.add(id);
+      if (changed && !changed.has(id)) changed.set(id, current !== undefined);
     }
   }
 }

@@ -2,9 +2,16 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { EventStore } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
-import { rewriteTables } from './rewrite';
+import { TableRewrite } from './rewrite';
 
 const PAGE = 10_000;
+/**
+ * Events folded between turns of the event loop. node-pg sends a statement
+ * only once this thread has seen the one before it finish, so a page folded
+ * in one go would leave the database idle, with the next page's read and the
+ * previous load still queued here.
+ */
+const FOLD_SLICE = 1_000;
 
 /** A table's fingerprint: row count and a digest of its rows, whatever their physical order. */
 export interface TableChecksum {
@@ -25,9 +32,9 @@ export type ReplayProgress = (done: number, total: number) => void;
 /**
  * Rebuilds every projection from the log in one transaction that holds the
  * append lock (writers wait; readers wait from the rewrite to the commit):
- * fold all events in memory, replace the tables, and compare checksums
- * before and after. The rebuilt state is kept even if it differs, because
- * the log is the truth; the report says which tables had drifted.
+ * fold all events in memory, replacing the tables as it goes, and compare
+ * checksums before and after. The rebuilt state is kept even if it differs,
+ * because the log is the truth; the report says which tables had drifted.
  */
 export async function replayProjections(
   db: Kysely<Database>,
@@ -41,19 +48,30 @@ export async function replayProjections(
     // Appends are locked out, so every committed row is final: the count is exact.
     const total = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(tx)).rows[0]!.n);
     const states = projections.map(() => new Map<string, ProjectionRow<ProjectionTable>>());
+    // The tables are loaded page by page, while the next pages are folded; rows changed after their load are
+    // rewritten at the end.
+    const rewrite = await TableRewrite.begin(tx, projections.map((p) => p.table), total);
 
     let done = 0;
     onProgress(0, total);
-    for await (const events of store.replayPages(tx, PAGE)) {
-      projections.forEach((projection, i) => foldInto(projection, states[i]!, events));
-      done += events.length;
-      onProgress(done, total);
+    try {
+      for await (const events of store.replayPages(tx, PAGE)) {
+        const changes = projections.map(() => new Map<string, boolean>());
+        for (let at = 0; at < events.length; at += FOLD_SLICE) {
+          if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          const slice = events.slice(at, at + FOLD_SLICE);
+          projections.forEach((projection, i) => foldInto(projection, states[i]!, slice, changes[i]));
+        }
+        await rewrite.load(projections.map((projection, i) => ({ table: projection.table, changed: changes[i]!, rows: states[i]! })));
+        done += events.length;
+        onProgress(done, total);
+      }
+    } catch (error) {
+      // A failed load aborts the transaction, and the reads after it fail for that reason: report the load's own error.
+      await rewrite.settled();
+      throw error;
     }
-
-    await rewriteTables(
-      tx,
-      projections.map((p, i) => ({ table: p.table, rows: [...states[i]!.values()] })),
-    );
+    await rewrite.finish(projections.map((p, i) => ({ table: p.table, rows: states[i]! })));
 
     const afterSums = await checksums(tx, projections);
     const tables = projections.map((p, i) => ({

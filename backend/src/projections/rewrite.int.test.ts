@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
 import type { DatabaseHandle } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
-import type { Database } from '../db/types';
-import { rewriteTables } from './rewrite';
+import type { Database, ProjectionTable } from '../db/types';
+import { TableRewrite } from './rewrite';
 
 /** Enough rows for the table's indexes to be dropped and rebuilt around the load. */
 const ROWS = 25_000;
@@ -18,10 +18,18 @@ const reaction = (i: number) => ({
   position: i,
 });
 
-const indexes = (db: Kysely<Database>) =>
-  sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = 'reactions' order by indexname`.execute(db).then((r) => r.rows);
+/** Replaces `table` with `rows` in one load. */
+async function rewriteTable(tx: Transaction<Database>, table: ProjectionTable, rows: readonly { id: string }[]): Promise<void> {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const rewrite = await TableRewrite.begin(tx, [table], rows.length);
+  await rewrite.load([{ table, changed: new Map([...byId.keys()].map((id) => [id, false])), rows: byId }]);
+  await rewrite.finish([{ table, rows: byId }]);
+}
 
-describeEachEngine('rewriteTables', (engine) => {
+const indexes = (db: Kysely<Database>, table: ProjectionTable = 'reactions') =>
+  sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = ${table} order by indexname`.execute(db).then((r) => r.rows);
+
+describeEachEngine('TableRewrite', (engine) => {
   let database: DatabaseHandle;
   beforeAll(async () => {
     database = await engine.open();
@@ -33,7 +41,7 @@ describeEachEngine('rewriteTables', (engine) => {
     const { db } = database;
     const before = await indexes(db);
     const rows = Array.from({ length: ROWS }, (_, i) => reaction(i));
-    await db.transaction().execute((tx) => rewriteTables(tx, [{ table: 'reactions', rows }]));
+    await db.transaction().execute((tx) => rewriteTable(tx, 'reactions', rows));
     expect(await indexes(db)).toEqual(before);
     const stored = await db.selectFrom('reactions').selectAll().orderBy('position').execute();
     expect(stored).toEqual(rows);
@@ -57,17 +65,106 @@ describeEachEngine('rewriteTables', (engine) => {
     ];
     const far = [message('c', new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)), new Date(Date.UTC(1000, 0, 1, 0, 0, 0, 1)))];
     for (const rows of [near, far]) {
-      await db.transaction().execute((tx) => rewriteTables(tx, [{ table: 'messages', rows }]));
+      await db.transaction().execute((tx) => rewriteTable(tx, 'messages', rows));
       expect(await db.selectFrom('messages').selectAll().orderBy('id').execute()).toEqual(rows);
     }
   });
 
-  it('fails whole, leaving the old contents and indexes, when the new rows break a constraint', async () => {
+  it('fails whole, leaving the old contents and indexes, when the new rows break a unique constraint', async () => {
+    const { db } = database;
+    const before = await indexes(db, 'users');
+    const kept = await db.selectFrom('users').selectAll().execute();
+    const user = (i: number) => ({
+      id: `u${i}`,
+      username: `User${i}`,
+      username_lower: `user${i}`,
+      password_hash: 'x',
+      is_admin: false,
+      created_at: new Date(Date.UTC(2026, 0, 1)),
+    });
+    // Distinct ids, but the last two share a username: only the rebuilt unique index can tell.
+    const rows = Array.from({ length: ROWS }, (_, i) => user(i));
+    rows.push({ ...user(ROWS), username_lower: 'user0' });
+    await expect(db.transaction().execute((tx) => rewriteTable(tx, 'users', rows))).rejects.toThrow(/unique|duplicate/i);
+    expect(await indexes(db, 'users')).toEqual(before);
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual(kept);
+  });
+
+  it('rewrites rows that changed or went away after their load, and leaves the others as loaded', async () => {
     const { db } = database;
     const before = await indexes(db);
-    const rows = Array.from({ length: ROWS }, (_, i) => reaction(i % (ROWS - 1)));
-    await expect(db.transaction().execute((tx) => rewriteTables(tx, [{ table: 'reactions', rows }]))).rejects.toThrow(/unique|duplicate/i);
+    const rows = new Map<string, ReturnType<typeof reaction>>();
+    const put = (i: number, emoji = '👍') => rows.set(`m${i}:u:👍`, { ...reaction(i), emoji });
+    await db.transaction().execute(async (tx) => {
+      const rewrite = await TableRewrite.begin(tx, ['reactions'], ROWS);
+      // Each load names the ids changed since the previous one, with whether their row existed then.
+      const load = (changed: [number, boolean][]) =>
+        rewrite.load([{ table: 'reactions', changed: new Map(changed.map(([i, existed]) => [`m${i}:u:👍`, existed])), rows }]);
+      // First: 0..ROWS-1 are new; 5 is made and gone again before it is loaded.
+      for (let i = 0; i < ROWS; i++) put(i);
+      rows.delete('m5:u:👍');
+      await load(Array.from({ length: ROWS }, (_, i) => [i, false]));
+      // Second: 1 changes, 2 goes away, ROWS is new.
+      put(1, '🎉');
+      rows.delete('m2:u:👍');
+      put(ROWS);
+      await load([
+        [1, true],
+        [2, true],
+        [ROWS, false],
+      ]);
+      // Third: 1 changes again, 2 comes back (new since the second load, so loaded again beside its first copy).
+      put(1, '🚀');
+      put(2, '👀');
+      await load([
+        [1, true],
+        [2, false],
+      ]);
+      await rewrite.finish([{ table: 'reactions', rows }]);
+    });
     expect(await indexes(db)).toEqual(before);
-    expect(Number((await sql<{ n: string }>`select count(*) as n from reactions`.execute(db)).rows[0]!.n)).toBe(ROWS);
+    const stored = await db.selectFrom('reactions').selectAll().orderBy('position').execute();
+    expect(stored).toEqual([...rows.values()].sort((a, b) => a.position - b.position));
+    expect(stored.find((r) => r.position === 1)!.emoji).toBe('🚀');
+    expect(stored.find((r) => r.position === 2)!.emoji).toBe('👀');
+    expect(stored.some((r) => r.position === 5)).toBe(false);
+  });
+
+  it('keeps the indexes up during a small load', async () => {
+    const { db } = database;
+    const rows = Array.from({ length: 3 }, (_, i) => reaction(i));
+    let duplicate: unknown;
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const rewrite = await TableRewrite.begin(tx, ['reactions'], rows.length);
+        await rewrite.load([{ table: 'reactions', changed: new Map([...byId.keys()].map((id) => [id, false])), rows: byId }]);
+        await rewrite.settled();
+        // A copy of a loaded row is refused by the primary key at once, not when the load finishes.
+        duplicate = await sql`insert into reactions select * from reactions limit 1`.execute(tx).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(String(duplicate)).toMatch(/unique|duplicate/i);
+  });
+
+  it('reports a failed load from settled, and the transaction leaves the old contents', async () => {
+    const { db } = database;
+    const count = async () => Number((await sql<{ n: string }>`select count(*) as n from reactions`.execute(db)).rows[0]!.n);
+    const kept = await count();
+    const bad = new Map([['x', { ...reaction(1), id: 'x', position: 'not a number' }]]);
+    const changed = new Map([['x', false]]);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        const rewrite = await TableRewrite.begin(tx, ['reactions'], 1);
+        await rewrite.load([{ table: 'reactions', changed, rows: bad }]);
+        await rewrite.settled();
+      }),
+    ).rejects.toThrow(/bigint|invalid input/i);
+    expect(await count()).toBe(kept);
   });
 });

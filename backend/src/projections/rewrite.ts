@@ -3,14 +3,8 @@ import type { Database, ProjectionTable } from '../db/types';
 
 /** Rows per INSERT: one array parameter per column, a few megabytes in all. */
 const CHUNK = 20_000;
-/** From this many rows a table's indexes are built after the load rather than kept up during it. */
+/** From this many rows expected in all, the tables' indexes are built after the load rather than kept up during it. */
 const REBUILD_INDEXES_FROM = 20_000;
-
-/** A table's new contents. */
-export interface TableContents {
-  readonly table: ProjectionTable;
-  readonly rows: readonly object[];
-}
 
 /** An index, or a constraint backed by one, as the catalog would recreate it. */
 interface IndexDefinition {
@@ -19,29 +13,141 @@ interface IndexDefinition {
   readonly constraint: boolean;
 }
 
+/** A table's rows by id (every projection table's primary key is its text `id`). */
+export interface TableRows {
+  readonly table: ProjectionTable;
+  readonly rows: ReadonlyMap<string, object>;
+}
+
+/** The ids of a table whose rows changed since the last load, and the table's rows by id as they are now. */
+export interface TableChanges extends TableRows {
+  /** Each changed id, with whether its row existed at the last load (and so was loaded then or before). */
+  readonly changed: ReadonlyMap<string, boolean>;
+}
+
 /**
- * Replaces the contents of whole tables inside `tx`. Maintaining a btree
- * row by row (random keys) costs several times more than building it once
- * over the loaded table, so a big table's indexes and unique constraints
- * are dropped before its load and recreated after it, exactly as the
- * catalog defined them (recreating a constraint checks it again); a small
- * table keeps them (the DDL would cost more than it saves). DDL is
- * transactional: a failure leaves the old tables and indexes in place.
+ * Replaces the contents of whole tables inside `tx` while their new rows are
+ * still being computed, so that the database inserts while the caller
+ * folds the next events: `load` inserts the rows that did not exist at the
+ * previous load (in the background, one load at a time) and remembers the
+ * ids of those that did and changed; `finish` deletes and reinserts those,
+ * then builds the indexes. The loads must name every change since `begin`
+ * (the tables start empty). Rows are values: a row object must not change
+ * after it was handed over.
+ *
+ * Maintaining a btree row by row (random keys) costs several times more
+ * than building it once over the loaded table, so when many rows are
+ * expected every index and unique constraint of the tables is dropped
+ * before the load and recreated after it, exactly as the catalog defined
+ * it (recreating a constraint checks it again); for few rows they stay
+ * (the DDL would cost more than it saves). DDL is transactional: a failure
+ * leaves the old tables and indexes in place.
  */
-export async function rewriteTables(tx: Transaction<Database>, tables: readonly TableContents[]): Promise<void> {
-  const big = tables.filter((t) => t.rows.length >= REBUILD_INDEXES_FROM).map((t) => t.table);
-  const indexes = big.length > 0 ? await indexesOf(tx, big) : [];
-  await sql`truncate ${sql.join(tables.map((t) => sql.table(t.table)))}`.execute(tx);
-  for (const index of indexes) {
-    await (index.constraint ? sql`alter table ${sql.table(index.table)} drop constraint ${sql.id(index.name)}` : sql`drop index ${sql.id(index.name)}`).execute(tx);
+export class TableRewrite {
+  /** Ids whose row changed or went away after it was loaded: `finish` rewrites them (and any copy loaded since). */
+  readonly #stale = new Map<ProjectionTable, Set<string>>();
+  /** The load in flight (settled once its statements ran). */
+  #pending: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly tx: Transaction<Database>,
+    private readonly columns: ReadonlyMap<ProjectionTable, readonly Column[]>,
+    private readonly indexes: readonly (IndexDefinition & { table: ProjectionTable })[],
+  ) {}
+
+  /** Empties `tables` for a load of about `expectedRows` rows in all (which decides whether their indexes are rebuilt after it). */
+  static async begin(tx: Transaction<Database>, tables: readonly ProjectionTable[], expectedRows: number): Promise<TableRewrite> {
+    const indexes = expectedRows >= REBUILD_INDEXES_FROM ? await indexesOf(tx, tables) : [];
+    await sql`truncate ${sql.join(tables.map((table) => sql.table(table)))}`.execute(tx);
+    for (const index of indexes) {
+      await (index.constraint ? sql`alter table ${sql.table(index.table)} drop constraint ${sql.id(index.name)}` : sql`drop index ${sql.id(index.name)}`).execute(tx);
+    }
+    const columns = new Map<ProjectionTable, Column[]>();
+    for (const table of tables) columns.set(table, await columnsOf(tx, table));
+    return new TableRewrite(tx, columns, indexes);
   }
-  for (const { table, rows } of tables) await insertAll(tx, table, rows);
-  for (const index of indexes) {
-    await (index.constraint
-      ? sql`alter table ${sql.table(index.table)} add constraint ${sql.id(index.name)} ${sql.raw(index.definition)}`
-      : sql.raw(index.definition)
-    ).execute(tx);
+
+  /**
+   * Waits for the previous load, then starts inserting the rows that are
+   * new since it and returns (`finish` or `settled` reports a failure). A
+   * changed row that existed then is left for `finish`; a new id with no
+   * row now is skipped.
+   */
+  async load(changes: readonly TableChanges[]): Promise<void> {
+    await this.#pending;
+    const inserts: RawBuilder<unknown>[] = [];
+    for (const { table, changed, rows } of changes) {
+      const fresh: object[] = [];
+      for (const [id, existed] of changed) {
+        if (existed) setOf(this.#stale, table).add(id);
+        else {
+          const row = rows.get(id);
+          if (row !== undefined) fresh.push(row);
+        }
+      }
+      inserts.push(...this.#inserts(table, fresh));
+    }
+    this.#pending = this.#run(inserts);
+    // Awaited by the next load, `finish` or `settled`; until then a failure must not count as unhandled.
+    this.#pending.catch(() => {});
   }
+
+  /** Waits for the load in flight; throws its error if it failed. */
+  settled(): Promise<void> {
+    return this.#pending;
+  }
+
+  /** Replaces the rows that changed after their load with their final state in `tables`, then recreates the indexes. */
+  async finish(tables: readonly TableRows[]): Promise<void> {
+    await this.#pending;
+    for (const { table, rows } of tables) {
+      const stale = [...(this.#stale.get(table) ?? [])];
+      if (stale.length === 0) continue;
+      await sql`delete from ${sql.table(table)} where id = any(${arrayLiteral(stale)}::text[])`.execute(this.tx);
+      await this.#run(this.#inserts(table, stale.flatMap((id) => rows.get(id) ?? [])));
+    }
+    for (const index of this.indexes) {
+      await (index.constraint
+        ? sql`alter table ${sql.table(index.table)} add constraint ${sql.id(index.name)} ${sql.raw(index.definition)}`
+        : sql.raw(index.definition)
+      ).execute(this.tx);
+    }
+  }
+
+  async #run(statements: readonly RawBuilder<unknown>[]): Promise<void> {
+    for (const statement of statements) await statement.execute(this.tx);
+  }
+
+  /**
+   * Statements inserting rows (objects keyed by column name), a chunk each,
+   * each chunk one typed array per column, zipped back into rows by `unnest`.
+   * Postgres spends about 60 % of the CPU it spent expanding one JSON
+   * document into the table's row type (`json_populate_recordset`); PGlite
+   * about the same. Unlike COPY it goes through Kysely's transaction, on both
+   * engines. The arrays are written out here rather than by the driver, so
+   * that they are serialised while the database is still inserting the
+   * previous load.
+   */
+  #inserts(table: ProjectionTable, rows: readonly object[]): RawBuilder<unknown>[] {
+    const columns = this.columns.get(table)!;
+    const names = sql.join(columns.map((c) => sql.id(c.name)));
+    const elements = sql.join(columns.map((_, i) => sql.id(`c${i}`)));
+    const statements: RawBuilder<unknown>[] = [];
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK) as readonly Record<string, unknown>[];
+      const loads = columns.map((c, j) => columnLoad(c, sql.id(`c${j}`), chunk.map((row) => row[c.name])));
+      statements.push(sql`insert into ${sql.table(table)} (${names})
+        select ${sql.join(loads.map((l) => l.value))} from unnest(${sql.join(loads.map((l) => l.array))}) as u(${elements})`);
+    }
+    return statements;
+  }
+}
+
+/** The set `key` maps to in `sets`, made on first use. */
+function setOf<K>(sets: Map<K, Set<string>>, key: K): Set<string> {
+  let set = sets.get(key);
+  if (!set) sets.set(key, (set = new Set()));
+  return set;
 }
 
 /** Every index of `tables`: those that back a constraint as the constraint's definition. */
@@ -73,31 +179,6 @@ async function columnsOf(tx: Transaction<Database>, table: ProjectionTable): Pro
     where attrelid = ${table}::regclass and attnum > 0 and not attisdropped
     order by attnum`.execute(tx);
   return rows;
-}
-
-/**
- * Inserts rows (objects keyed by column name) a chunk per statement, each
- * chunk one typed array per column, zipped back into rows by `unnest`.
- * Postgres spends about 60 % of the CPU it spent expanding one JSON document
- * into the table's row type (`json_populate_recordset`); PGlite about the
- * same. Unlike COPY it goes through Kysely's transaction, on both engines.
- * The arrays are written out here rather than by the driver so that the next
- * chunk is serialised while the database inserts this one.
- */
-async function insertAll(tx: Transaction<Database>, table: ProjectionTable, rows: readonly object[]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = await columnsOf(tx, table);
-  const names = sql.join(columns.map((c) => sql.id(c.name)));
-  const elements = sql.join(columns.map((_, i) => sql.id(`c${i}`)));
-  let pending: Promise<unknown> = Promise.resolve();
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK) as readonly Record<string, unknown>[];
-    const loads = columns.map((c, j) => columnLoad(c, sql.id(`c${j}`), chunk.map((row) => row[c.name])));
-    await pending;
-    pending = sql`insert into ${sql.table(table)} (${names})
-      select ${sql.join(loads.map((l) => l.value))} from unnest(${sql.join(loads.map((l) => l.array))}) as u(${elements})`.execute(tx);
-  }
-  await pending;
 }
 
 /** One column of a chunk: its values as one array parameter, and the column's value made of an element. */

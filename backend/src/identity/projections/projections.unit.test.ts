@@ -70,12 +70,15 @@ describe('usersProjection', () => {
 
   it('folds registrations into one row per user', () => {
     const state = new Map<string, ProjectionRow<'users'>>();
-    const changed = new Set<string>();
+    const changed = new Map<string, boolean>();
     foldInto(usersProjection, state, [registered(alice, 'Alice', true, 1), ...unrelated, registered(bob, 'Bob', false, 2)], changed);
     expect([...state.keys()].sort()).toEqual([alice, bob]);
     expect(state.get(alice)).toMatchObject({ username_lower: 'alice', is_admin: true });
     expect(state.get(bob)).toMatchObject({ username_lower: 'bob', is_admin: false });
-    expect([...changed].sort()).toEqual([alice, bob]);
+    expect([...changed].sort()).toEqual([
+      [alice, false],
+      [bob, false],
+    ].sort());
   });
 });
 
@@ -120,7 +123,7 @@ describe('sessionsProjection', () => {
 
   it('folds starts and ends per session', () => {
     const state = new Map<string, ProjectionRow<'sessions'>>();
-    const changed = new Set<string>();
+    const changed = new Map<string, boolean>();
     foldInto(
       sessionsProjection,
       state,
@@ -130,7 +133,7 @@ describe('sessionsProjection', () => {
     expect(state.get(session1)).toMatchObject({ user_id: alice, ended_at: at(3) });
     expect(state.get(session2)).toMatchObject({ user_id: bob, ended_at: null });
 
-    const again = new Set<string>();
+    const again = new Map<string, boolean>();
     foldInto(sessionsProjection, state, [ended(session1, alice, 5)], again);
     expect(again.size).toBe(0);
     expect(state.get(session1)!.ended_at).toEqual(at(3));

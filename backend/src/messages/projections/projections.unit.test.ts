@@ -146,7 +146,7 @@ describe('reactionsProjection', () => {
 
   it('folds one row per (message, user, emoji)', () => {
     const state = new Map<string, ProjectionRow<'reactions'>>();
-    const changed = new Set<string>();
+    const changed = new Map<string, boolean>();
     foldInto(
       reactionsProjection,
       state,
@@ -157,7 +157,7 @@ describe('reactionsProjection', () => {
     expect(changed.size).toBe(4);
     expect(state.get(reactionId(m1, alice, '👍'))!.position).toBe(1);
 
-    const again = new Set<string>();
+    const again = new Map<string, boolean>();
     foldInto(reactionsProjection, state, [reacted(m1, '👍', 6)], again);
     expect(again.size).toBe(0);
   });

@@ -172,7 +172,7 @@ describe('membershipsProjection', () => {
 
   it('folds a membership through join, reads, leave and rejoin', () => {
     const state = new Map<string, ProjectionRow<'memberships'>>();
-    const changed = new Set<string>();
+    const changed = new Map<string, boolean>();
     foldInto(
       membershipsProjection,
       state,
@@ -183,8 +183,18 @@ describe('membershipsProjection', () => {
     expect(changed.has(id)).toBe(true);
     expect(state.get(membershipId(roomId, bob))!.last_read_position).toBe(5);
 
-    foldInto(membershipsProjection, state, [sent(bob, 9), joined(alice, 10)]);
+    // Made and gone within one fold: it did not exist before it.
+    expect(changed.get(id)).toBe(false);
+
+    const again = new Map<string, boolean>();
+    foldInto(membershipsProjection, state, [sent(bob, 9), joined(alice, 10)], again);
     expect(state.get(id)).toMatchObject({ joined_at: at(10), last_read_position: 10 });
+    expect(again).toEqual(
+      new Map([
+        [membershipId(roomId, bob), true],
+        [id, false],
+      ]),
+    );
     expect(state.get(membershipId(roomId, bob))!.last_read_position).toBe(9);
   });
 });
