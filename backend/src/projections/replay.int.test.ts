@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, engines } from '../../test/engines';
 import { startTestServer, TestClient, type TestServer } from '../../test/test-app';
+import type { NewChatEvent } from '../events';
+import { roomStream } from '../rooms/events';
 import { allProjections } from './all';
 import { checksums, replayProjections } from './replay';
 
@@ -73,6 +75,48 @@ describeEachEngine('replay', (engine) => {
     const room = (await client.get('/api/rooms')).json.rooms[0].id;
     expect((await client.post(`/api/rooms/${room}/messages`, { id: randomUUID(), body: 'after' })).status).toBe(201);
   });
+});
+
+describeEachEngine('replay of a log longer than a page', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(async () => server?.close());
+
+  it('rebuilds rows that changed after the page that made them was loaded', async () => {
+    const { db, store } = server.app.services;
+    const actor = randomUUID();
+    const roomId = randomUUID();
+    const stream = roomStream(roomId);
+    const ids = Array.from({ length: 10_500 }, () => randomUUID());
+    const event = (type: string, data: Record<string, unknown>) => ({ type, stream, data: { roomId, ...data } }) as NewChatEvent;
+    // More than one replay page (10,000 events), in requests of 1,000.
+    for (let i = 0; i < ids.length; i += 1000) {
+      const events = ids.slice(i, i + 1000).map((messageId) => event('message.sent', { messageId, body: `m ${messageId}` }));
+      await store.append({ actor, occurredAt: new Date(), events });
+    }
+    // Then, in the second page, changes to rows of the first: edits, deletions, a reaction, an edit of a deleted one.
+    await store.append({
+      actor,
+      occurredAt: new Date(),
+      events: [
+        ...ids.slice(0, 10).map((messageId) => event('message.edited', { messageId, body: 'edited' })),
+        ...ids.slice(10, 20).map((messageId) => event('message.deleted', { messageId })),
+        event('reaction.added', { messageId: ids[0], emoji: '🎉' }),
+        event('message.edited', { messageId: ids[10], body: 'too late' }),
+      ],
+    });
+    const before = await checksums(db, allProjections);
+    const report = await replayProjections(db, store, allProjections);
+    expect(report.events).toBe(await store.head());
+    expect(report.events).toBeGreaterThanOrEqual(ids.length + 21);
+    expect(report.tables.filter((t) => !t.equal)).toEqual([]);
+    expect(await checksums(db, allProjections)).toEqual(before);
+    const rows = await db.selectFrom('messages').select(['id', 'deleted', 'edited_at']).where('id', 'in', [ids[0]!, ids[10]!, ids[10_499]!]).execute();
+    expect(new Map(rows.map((r) => [r.id, r.deleted]))).toEqual(new Map([[ids[0], false], [ids[10], true], [ids[10_499], false]]));
+    expect(rows.find((r) => r.id === ids[0])!.edited_at).not.toBeNull();
+  }, 120_000);
 });
 
 describe('make replay (the CLI)', () => {
