@@ -31,7 +31,8 @@ export type ReplayProgress = (done: number, total: number) => void;
 
 /**
  * Rebuilds every projection from the log in one transaction that holds the
- * append lock (writers wait; readers wait from the rewrite to the commit):
+ * append lock (writers wait throughout; readers from when the tables are
+ * emptied, before the fold, to the commit):
  * fold all events in memory, replacing the tables as it goes, and compare
  * checksums before and after. The rebuilt state is kept even if it differs,
  * because the log is the truth; the report says which tables had drifted.
