@@ -31,8 +31,8 @@ export type ReplayProgress = (done: number, total: number) => void;
 
 /**
  * Rebuilds every projection from the log in one transaction that holds the
- * append lock (writers wait throughout; readers from when the tables are
- * emptied, before the fold, to the commit):
+ * append lock (writers wait throughout; readers only from the swap of the
+ * old tables for the rebuilt ones to the commit):
  * fold all events in memory, replacing the tables as it goes, and compare
  * checksums before and after. The rebuilt state is kept even if it differs,
  * because the log is the truth; the report says which tables had drifted.
@@ -49,9 +49,9 @@ export async function replayProjections(
     // Appends are locked out, so every committed row is final: the count is exact.
     const total = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(tx)).rows[0]!.n);
     const states = projections.map(() => new Map<string, ProjectionRow<ProjectionTable>>());
-    // The tables are loaded page by page, while the next pages are folded; rows changed after their load are
-    // rewritten at the end.
-    const rewrite = await TableRewrite.begin(tx, projections.map((p) => p.table), total);
+    // New tables are loaded page by page, while the next pages are folded; rows changed after their load are
+    // rewritten at the end, before the new tables replace the old.
+    const rewrite = await TableRewrite.begin(tx, projections.map((p) => p.table));
 
     let done = 0;
     onProgress(0, total);

@@ -21,7 +21,7 @@ const reaction = (i: number) => ({
 /** Replaces `table` with `rows` in one load. */
 async function rewriteTable(tx: Transaction<Database>, table: ProjectionTable, rows: readonly { id: string }[]): Promise<void> {
   const byId = new Map(rows.map((row) => [row.id, row]));
-  const rewrite = await TableRewrite.begin(tx, [table], rows.length);
+  const rewrite = await TableRewrite.begin(tx, [table]);
   await rewrite.load([{ table, changed: new Map([...byId.keys()].map((id) => [id, false])), rows: byId }]);
   await rewrite.finish([{ table, rows: byId }]);
 }
@@ -96,7 +96,7 @@ describeEachEngine('TableRewrite', (engine) => {
     const rows = new Map<string, ReturnType<typeof reaction>>();
     const put = (i: number, emoji = '👍') => rows.set(`m${i}:u:👍`, { ...reaction(i), emoji });
     await db.transaction().execute(async (tx) => {
-      const rewrite = await TableRewrite.begin(tx, ['reactions'], ROWS);
+      const rewrite = await TableRewrite.begin(tx, ['reactions']);
       // Each load names the ids changed since the previous one, with whether their row existed then.
       const load = (changed: [number, boolean][]) =>
         rewrite.load([{ table: 'reactions', changed: new Map(changed.map(([i, existed]) => [`m${i}:u:👍`, existed])), rows }]);
@@ -130,26 +130,23 @@ describeEachEngine('TableRewrite', (engine) => {
     expect(stored.some((r) => r.position === 5)).toBe(false);
   });
 
-  it('keeps the indexes up during a small load', async () => {
+  // PGlite is one connection: a reader outside the transaction waits for it.
+  it.skipIf(engine.name === 'pglite')('lets other sessions read the old contents until the new tables take their place', async () => {
     const { db } = database;
-    const rows = Array.from({ length: 3 }, (_, i) => reaction(i));
-    let duplicate: unknown;
-    await db
-      .transaction()
-      .execute(async (tx) => {
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        const rewrite = await TableRewrite.begin(tx, ['reactions'], rows.length);
-        await rewrite.load([{ table: 'reactions', changed: new Map([...byId.keys()].map((id) => [id, false])), rows: byId }]);
-        await rewrite.settled();
-        // A copy of a loaded row is refused by the primary key at once, not when the load finishes.
-        duplicate = await sql`insert into reactions select * from reactions limit 1`.execute(tx).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        throw new Error('roll back');
-      })
-      .catch(() => {});
-    expect(String(duplicate)).toMatch(/unique|duplicate/i);
+    const old = [reaction(1), reaction(2)];
+    await db.transaction().execute((tx) => rewriteTable(tx, 'reactions', old));
+    const fresh = new Map([['n', { ...reaction(3), id: 'n' }]]);
+    let during: unknown;
+    await db.transaction().execute(async (tx) => {
+      const rewrite = await TableRewrite.begin(tx, ['reactions']);
+      await rewrite.load([{ table: 'reactions', changed: new Map([['n', false]]), rows: fresh }]);
+      await rewrite.settled();
+      // Another pooled connection, while the new rows are loaded.
+      during = await db.selectFrom('reactions').selectAll().orderBy('position').execute();
+      await rewrite.finish([{ table: 'reactions', rows: fresh }]);
+    });
+    expect(during).toEqual(old);
+    expect(await db.selectFrom('reactions').selectAll().execute()).toEqual([...fresh.values()]);
   });
 
   it('reports a failed load from settled, and the transaction leaves the old contents', async () => {
@@ -160,7 +157,7 @@ describeEachEngine('TableRewrite', (engine) => {
     const changed = new Map([['x', false]]);
     await expect(
       db.transaction().execute(async (tx) => {
-        const rewrite = await TableRewrite.begin(tx, ['reactions'], 1);
+        const rewrite = await TableRewrite.begin(tx, ['reactions']);
         await rewrite.load([{ table: 'reactions', changed, rows: bad }]);
         await rewrite.settled();
       }),

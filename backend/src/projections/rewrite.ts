@@ -3,8 +3,6 @@ import type { Database, ProjectionTable } from '../db/types';
 
 /** Rows per INSERT: one array parameter per column, a few megabytes in all. */
 const CHUNK = 20_000;
-/** From this many rows expected in all, the tables' indexes are built after the load rather than kept up during it. */
-const REBUILD_INDEXES_FROM = 20_000;
 
 /** An index, or a constraint backed by one, as the catalog would recreate it. */
 interface IndexDefinition {
@@ -31,17 +29,18 @@ export interface TableChanges extends TableRows {
  * folds the next events: `load` inserts the rows that did not exist at the
  * previous load (in the background, one load at a time) and remembers the
  * ids of those that did and changed; `finish` deletes and reinserts those,
- * then builds the indexes. The loads must name every change since `begin`
- * (the tables start empty). Rows are values: a row object must not change
- * after it was handed over.
+ * then puts the new tables in place of the old. The loads must name every
+ * change since `begin` (the new tables start empty). Rows are values: a row
+ * object must not change after it was handed over.
  *
- * Maintaining a btree row by row (random keys) costs several times more
- * than building it once over the loaded table, so when many rows are
- * expected every index and unique constraint of the tables is dropped
- * before the load and recreated after it, exactly as the catalog defined
- * it (recreating a constraint checks it again); for few rows they stay
- * (the DDL would cost more than it saves). DDL is transactional: a failure
- * leaves the old tables and indexes in place.
+ * The rows go into a new table beside each old one (`LIKE` it: columns,
+ * defaults, checks), so readers keep reading the old tables until `finish`
+ * drops them and renames the new ones; only from there to the commit do they
+ * wait. The new tables have no index while they load: maintaining a btree
+ * row by row (random keys) costs several times more than building it once
+ * over the loaded table. `finish` builds every index and unique constraint
+ * the old table had, exactly as the catalog defined it (a constraint checks
+ * the rows again). DDL is transactional: a failure leaves the old tables.
  */
 export class TableRewrite {
   /** Ids whose row changed or went away after it was loaded: `finish` rewrites them (and any copy loaded since). */
@@ -55,15 +54,14 @@ export class TableRewrite {
     private readonly indexes: readonly (IndexDefinition & { table: ProjectionTable })[],
   ) {}
 
-  /** Empties `tables` for a load of about `expectedRows` rows in all (which decides whether their indexes are rebuilt after it). */
-  static async begin(tx: Transaction<Database>, tables: readonly ProjectionTable[], expectedRows: number): Promise<TableRewrite> {
-    const indexes = expectedRows >= REBUILD_INDEXES_FROM ? await indexesOf(tx, tables) : [];
-    await sql`truncate ${sql.join(tables.map((table) => sql.table(table)))}`.execute(tx);
-    for (const index of indexes) {
-      await (index.constraint ? sql`alter table ${sql.table(index.table)} drop constraint ${sql.id(index.name)}` : sql`drop index ${sql.id(index.name)}`).execute(tx);
-    }
+  /** Makes an empty new table beside each of `tables`. */
+  static async begin(tx: Transaction<Database>, tables: readonly ProjectionTable[]): Promise<TableRewrite> {
+    const indexes = await indexesOf(tx, tables);
     const columns = new Map<ProjectionTable, Column[]>();
-    for (const table of tables) columns.set(table, await columnsOf(tx, table));
+    for (const table of tables) {
+      await sql`create table ${sql.table(successorOf(table))} (like ${sql.table(table)} including all excluding indexes)`.execute(tx);
+      columns.set(table, await columnsOf(tx, table));
+    }
     return new TableRewrite(tx, columns, indexes);
   }
 
@@ -97,15 +95,24 @@ export class TableRewrite {
     return this.#pending;
   }
 
-  /** Replaces the rows that changed after their load with their final state in `tables`, then recreates the indexes. */
+  /**
+   * Replaces the rows that changed after their load with their final state
+   * in `tables`, puts each new table in place of its old one and builds its
+   * indexes.
+   */
   async finish(tables: readonly TableRows[]): Promise<void> {
     await this.#pending;
     for (const { table, rows } of tables) {
       const stale = [...(this.#stale.get(table) ?? [])];
       if (stale.length === 0) continue;
-      await sql`delete from ${sql.table(table)} where id = any(${arrayLiteral(stale)}::text[])`.execute(this.tx);
+      await sql`delete from ${sql.table(successorOf(table))} where id = any(${arrayLiteral(stale)}::text[])`.execute(this.tx);
       await this.#run(this.#inserts(table, stale.flatMap((id) => rows.get(id) ?? [])));
     }
+    for (const table of this.columns.keys()) {
+      await sql`drop table ${sql.table(table)}`.execute(this.tx);
+      await sql`alter table ${sql.table(successorOf(table))} rename to ${sql.id(table)}`.execute(this.tx);
+    }
+    // The definitions name the tables, which are now the new ones.
     for (const index of this.indexes) {
       await (index.constraint
         ? sql`alter table ${sql.table(index.table)} add constraint ${sql.id(index.name)} ${sql.raw(index.definition)}`
@@ -136,12 +143,15 @@ export class TableRewrite {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK) as readonly Record<string, unknown>[];
       const loads = columns.map((c, j) => columnLoad(c, sql.id(`c${j}`), chunk.map((row) => row[c.name])));
-      statements.push(sql`insert into ${sql.table(table)} (${names})
+      statements.push(sql`insert into ${sql.table(successorOf(table))} (${names})
         select ${sql.join(loads.map((l) => l.value))} from unnest(${sql.join(loads.map((l) => l.array))}) as u(${elements})`);
     }
     return statements;
   }
 }
+
+/** The table a rewrite loads beside `table`. */
+const successorOf = (table: ProjectionTable) => `${table}_rewrite`;
 
 /** The set `key` maps to in `sets`, made on first use. */
 function setOf<K>(sets: Map<K, Set<string>>, key: K): Set<string> {
