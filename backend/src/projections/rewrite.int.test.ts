@@ -149,6 +149,19 @@ describeEachEngine('TableRewrite', (engine) => {
     expect(await db.selectFrom('reactions').selectAll().execute()).toEqual([...fresh.values()]);
   });
 
+  it('refuses to finish without the final rows of a table whose loaded rows changed', async () => {
+    const { db } = database;
+    const rows = new Map([['x', { ...reaction(1), id: 'x' }]]);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        const rewrite = await TableRewrite.begin(tx, ['reactions']);
+        await rewrite.load([{ table: 'reactions', changed: new Map([['x', false]]), rows }]);
+        await rewrite.load([{ table: 'reactions', changed: new Map([['x', true]]), rows }]);
+        await rewrite.finish([]);
+      }),
+    ).rejects.toThrow(/no final rows for reactions/);
+  });
+
   it('reports a failed load from settled, and the transaction leaves the old contents', async () => {
     const { db } = database;
     const count = async () => Number((await sql<{ n: string }>`select count(*) as n from reactions`.execute(db)).rows[0]!.n);

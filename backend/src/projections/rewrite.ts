@@ -97,14 +97,17 @@ export class TableRewrite {
 
   /**
    * Replaces the rows that changed after their load with their final state
-   * in `tables`, puts each new table in place of its old one and builds its
-   * indexes.
+   * in `tables` (every table begun, with all its rows by id), puts each new
+   * table in place of its old one and builds its indexes.
    */
   async finish(tables: readonly TableRows[]): Promise<void> {
     await this.#pending;
-    for (const { table, rows } of tables) {
+    const final = new Map(tables.map(({ table, rows }) => [table, rows]));
+    for (const table of this.columns.keys()) {
       const stale = [...(this.#stale.get(table) ?? [])];
       if (stale.length === 0) continue;
+      const rows = final.get(table);
+      if (!rows) throw new Error(`TableRewrite.finish: no final rows for ${table}, whose loaded rows changed`);
       await sql`delete from ${sql.table(successorOf(table))} where id = any(${arrayLiteral(stale)}::text[])`.execute(this.tx);
       await this.#run(this.#inserts(table, stale.flatMap((id) => rows.get(id) ?? [])));
     }
