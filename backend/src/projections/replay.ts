@@ -32,10 +32,10 @@ export type ReplayProgress = (done: number, total: number) => void;
 /**
  * Rebuilds every projection from the log in one transaction that holds the
  * append lock (writers wait throughout; readers only from the swap of the
- * old tables for the rebuilt ones to the commit):
- * fold all events in memory, replacing the tables as it goes, and compare
- * checksums before and after. The rebuilt state is kept even if it differs,
- * because the log is the truth; the report says which tables had drifted.
+ * old tables for the rebuilt ones to the commit): fold all events in memory,
+ * loading new tables as it goes, and compare checksums before and after. The
+ * rebuilt state is kept even if it differs, because the log is the truth;
+ * the report says which tables had drifted.
  */
 export async function replayProjections(
   db: Kysely<Database>,

@@ -43,8 +43,8 @@ export interface TableChanges extends TableRows {
  * the rows again). DDL is transactional: a failure leaves the old tables.
  */
 export class TableRewrite {
-  /** Ids whose row changed or went away after it was loaded: `finish` rewrites them (and any copy loaded since). */
-  readonly #stale = new Map<ProjectionTable, Set<string>>();
+  /** By table, ids whose row changed or went away after it was loaded: `finish` rewrites them (and any copy loaded since). */
+  readonly #stale: ReadonlyMap<ProjectionTable, Set<string>>;
   /** The load in flight (settled once its statements ran). */
   #pending: Promise<void> = Promise.resolve();
 
@@ -52,7 +52,9 @@ export class TableRewrite {
     private readonly tx: Transaction<Database>,
     private readonly columns: ReadonlyMap<ProjectionTable, readonly Column[]>,
     private readonly indexes: readonly (IndexDefinition & { table: ProjectionTable })[],
-  ) {}
+  ) {
+    this.#stale = new Map([...columns.keys()].map((table) => [table, new Set<string>()]));
+  }
 
   /** Makes an empty new table beside each of `tables`. */
   static async begin(tx: Transaction<Database>, tables: readonly ProjectionTable[]): Promise<TableRewrite> {
@@ -77,7 +79,7 @@ export class TableRewrite {
     for (const { table, changed, rows } of changes) {
       const fresh: object[] = [];
       for (const [id, existed] of changed) {
-        if (existed) setOf(this.#stale, table).add(id);
+        if (existed) this.#stale.get(table)!.add(id);
         else {
           const row = rows.get(id);
           if (row !== undefined) fresh.push(row);
@@ -103,8 +105,8 @@ export class TableRewrite {
   async finish(tables: readonly TableRows[]): Promise<void> {
     await this.#pending;
     const final = new Map(tables.map(({ table, rows }) => [table, rows]));
-    for (const table of this.columns.keys()) {
-      const stale = [...(this.#stale.get(table) ?? [])];
+    for (const [table, ids] of this.#stale) {
+      const stale = [...ids];
       if (stale.length === 0) continue;
       const rows = final.get(table);
       if (!rows) throw new Error(`TableRewrite.finish: no final rows for ${table}, whose loaded rows changed`);
@@ -155,13 +157,6 @@ export class TableRewrite {
 
 /** The table a rewrite loads beside `table`. */
 const successorOf = (table: ProjectionTable) => `${table}_rewrite`;
-
-/** The set `key` maps to in `sets`, made on first use. */
-function setOf<K>(sets: Map<K, Set<string>>, key: K): Set<string> {
-  let set = sets.get(key);
-  if (!set) sets.set(key, (set = new Set()));
-  return set;
-}
 
 /** Every index of `tables`: those that back a constraint as the constraint's definition. */
 async function indexesOf(db: Kysely<Database>, tables: readonly string[]): Promise<(IndexDefinition & { table: ProjectionTable })[]> {

@@ -3,8 +3,9 @@
  * `append` (64 concurrent writers through the real EventStore vs one
  * transaction per event), `generate` (build a log) and `replay` (time
  * `make replay`'s rebuild on that log, in a fresh process as `make replay`
- * runs: not in the one that wrote it, whose heap the writing left behind). The store is opened exactly as `make replay` opens it, from
- * the environment (DATABASE_URL for Postgres, else PGlite under INSTANCE_DIR).
+ * runs: not in the one that wrote it, whose heap the writing left behind).
+ * The store is opened exactly as `make replay` opens it, from the
+ * environment (DATABASE_URL for Postgres, else PGlite under INSTANCE_DIR).
  * Prints one JSON line.
  */
 import { randomUUID } from 'node:crypto';
