@@ -4,6 +4,7 @@ import * as projections from './0002_projections';
 import * as checkpoints from './0003_checkpoints';
 import * as uploads from './0004_uploads';
 import * as typingThrottle from './0005_typing_throttle';
+import * as appendExpectHead from './0006_append_expect_head';
 
 /**
  * Every migration, in order. Listed statically (not read from disk) so the
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_checkpoints': checkpoints,
   '0004_uploads': uploads,
   '0005_typing_throttle': typingThrottle,
+  '0006_append_expect_head': appendExpectHead,
 };

@@ -6,6 +6,15 @@ export interface ProjectedRows {
   row(table: ProjectionTable, id: string): Readonly<Record<string, unknown>> | undefined;
 }
 
+/** What a batch wrote to one projection table: its rows as now (JSON values, timestamps as strings), and the ids it removed. */
+export interface TableChanges {
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+  readonly gone: readonly string[];
+}
+
+/** What a batch wrote to the projections, by table name. */
+export type RowChanges = ReadonlyMap<string, TableChanges>;
+
 /** Looks rows up in what a projector's `touchedRows` read: table name → rows, each with its `id`. */
 export function projectedRows(touched: unknown): ProjectedRows {
   const byTable = (touched ?? {}) as Partial<Record<string, readonly Record<string, unknown>[]>>;
@@ -17,4 +26,20 @@ export function projectedRows(touched: unknown): ProjectedRows {
       return index.get(id);
     },
   };
+}
+
+/**
+ * What a `touchedRows` read would have answered had `changes` been written
+ * before it: each table's rows with those the changes removed left out and
+ * those they wrote put in (as copies: a projector may turn a loaded row's
+ * timestamps into Dates in place). Rows the read did not ask for may be
+ * added; a projector only looks up the ids its events name.
+ */
+export function withChanges(touched: unknown, changes: RowChanges): unknown {
+  const byTable: Record<string, readonly Record<string, unknown>[]> = { ...((touched ?? {}) as Record<string, readonly Record<string, unknown>[]>) };
+  for (const [table, { rows, gone }] of changes) {
+    const replaced = new Set<unknown>([...gone, ...rows.map((row) => row.id)]);
+    byTable[table] = [...(byTable[table] ?? []).filter((row) => !replaced.has(row.id)), ...rows.map((row) => ({ ...row }))];
+  }
+  return byTable;
 }

@@ -12,13 +12,57 @@ import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
 import { chainHash, GENESIS_HASH } from './hash-chain';
 import type { ProjectedRows } from './projected-rows';
-import { EventStore } from './store';
+import { EventStore, type AppendResult } from './store';
 
 const sent = (roomId: string, body = 'hello'): NewChatEvent => ({
   stream: `room-${roomId}`,
   type: 'message.sent',
   data: { messageId: randomUUID(), roomId, body },
 });
+
+const created = (roomId: string): NewChatEvent => ({
+  stream: `room-${roomId}`,
+  type: 'room.created',
+  data: { roomId, name: 'pipelined', kind: 'public' },
+});
+
+/**
+ * Runs `body` while a transaction of its own holds the append lock, and
+ * ends that transaction after it, however it ends. `waiters(n)` waits until
+ * `n` sessions of this database wait for an advisory lock (the lock is
+ * held, so appends that reached it queue there). Appends that wait for the
+ * lock must leave `body` unawaited, in an object (a promise `body` returns
+ * would be awaited before the lock is released).
+ */
+async function withAppendsLocked<T>(db: Kysely<Database>, store: EventStore, body: (waiters: (count: number) => Promise<void>) => Promise<T>): Promise<T> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = db.transaction().execute(async (tx) => {
+    await store.lockAppends(tx);
+    locked();
+    await released;
+  });
+  await isLocked;
+  try {
+    return await body((count) => lockWaiters(db, count));
+  } finally {
+    release();
+    await holder;
+  }
+}
+
+async function lockWaiters(db: Kysely<Database>, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted
+      and database = (select oid from pg_database where datname = current_database())`.execute(db);
+    if (rows[0]!.n >= count) return;
+    if (Date.now() > deadline) throw new Error(`${rows[0]!.n} sessions wait for the append lock, not ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function storeOn(handle: DatabaseHandle, masterKey: Buffer) {
   return new EventStore(handle.db, new Keyring(handle.db, masterKey), liveProjector(allProjections));
@@ -159,7 +203,7 @@ describeEachEngine('event store', (engine) => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 
-  it('decides a guard on the rows its events touch, read under the lock, and fails only its own request', async () => {
+  it('decides a guard on the rows its events touch, as of the batch, and fails only its own request', async () => {
     const room = randomUUID();
     await store.append({ actor, occurredAt: new Date(), events: [{ stream: `room-${room}`, type: 'room.created', data: { roomId: room, name: 'guarded', kind: 'private' } }] });
     const seen: unknown[] = [];
@@ -182,6 +226,104 @@ describeEachEngine('event store', (engine) => {
     const commandId = randomUUID();
     const first = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)] });
     expect(await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)], guard })).toEqual({ ...first, duplicate: true });
+  });
+
+  it.skipIf(engine.name === 'pglite')('decides a batch read before the batch ahead of it committed as if after it', async () => {
+    const room = randomUUID();
+    const stream = `room-${room}`;
+    const commandId = randomUUID();
+    const head = await store.head();
+    const redecided = store.redecidedCount;
+    const seen: unknown[] = [];
+    const appends = await withAppendsLocked(handle.db, store, async (waiters) => {
+      const first = store.append({ actor, commandId, occurredAt: new Date(), events: [created(room)], expected: { [stream]: 'no_stream' } });
+      await waiters(1);
+      // Read while the first batch waits for the lock: the room, its stream and the command id are not there yet.
+      const rest = [
+        store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 1 }, guard: (rows) => void seen.push(rows.row('rooms', room)?.name) }),
+        store.append({ actor, commandId, occurredAt: new Date(), events: [created(room)] }),
+      ];
+      await waiters(2);
+      return { settled: Promise.allSettled([first, ...rest]) };
+    });
+    expect(await appends.settled).toEqual([
+      { status: 'fulfilled', value: { positions: [head + 1], duplicate: false } },
+      { status: 'fulfilled', value: { positions: [head + 2], duplicate: false } },
+      { status: 'fulfilled', value: { positions: [head + 1], duplicate: true } },
+    ]);
+    expect(seen).toEqual(['pipelined']);
+    // Decided once, on the read laid over with the first batch's outcome, not again under the lock.
+    expect(store.redecidedCount).toBe(redecided);
+    expect((await store.readStream(stream)).map((e) => [e.version, e.position])).toEqual([
+      [1, head + 1],
+      [2, head + 2],
+    ]);
+  });
+
+  it.skipIf(engine.name === 'pglite')('decides again under the lock when the batch it continued never committed', async () => {
+    const room = randomUUID();
+    const stream = `room-${room}`;
+    const head = await store.head();
+    const redecided = store.redecidedCount;
+    const [first, second] = await withAppendsLocked(handle.db, store, async (waiters) => {
+      // Settled as they happen: a rejection with no handler yet would count as unhandled.
+      const first = Promise.allSettled([store.append({ actor, occurredAt: new Date(), events: [created(room)] })]);
+      await waiters(1);
+      const second = Promise.allSettled([store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 1 } })]);
+      await waiters(2);
+      // The first batch's session dies while it waits: its events never commit.
+      const killed = await sql<{ n: number }>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+        where query like ${`%append_expect_head(${head}, %`} and pid <> pg_backend_pid()`.execute(handle.db);
+      expect(killed.rows[0]!.n).toBe(1);
+      return [first, second];
+    });
+    expect(await first).toMatchObject([{ status: 'rejected', reason: { code: '57P01' } }]);
+    expect(await second).toMatchObject([{ status: 'rejected', reason: { code: 'version_conflict' } }]);
+    expect(store.redecidedCount).toBe(redecided + 1);
+    expect(await store.head()).toBe(head);
+    // And the store goes on appending where the chain really ends.
+    expect(await store.append({ actor, occurredAt: new Date(), events: [created(room)], expected: { [stream]: 'no_stream' } })).toEqual({
+      positions: [head + 1],
+      duplicate: false,
+    });
+  });
+
+  it.skipIf(engine.name === 'pglite')('keeps two stores on one database (two nodes) in one chain: the later batch decides again, and reads under the lock until the chain is its own', async () => {
+    const other = storeOn(handle, masterKey);
+    const stores = [store, other];
+    const room = randomUUID();
+    const stream = `room-${room}`;
+    const before = stores.map((s) => s.redecidedCount);
+    // Both read the same chain end before the lock, then queue for it.
+    const raced = await withAppendsLocked(handle.db, store, async (waiters) => {
+      const both = Promise.allSettled(stores.map((on) => on.append({ actor, occurredAt: new Date(), events: [created(room)], expected: { [stream]: 'no_stream' } })));
+      await waiters(2);
+      return { both };
+    });
+    const outcomes = await raced.both;
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = outcomes.findIndex((o) => o.status === 'rejected');
+    expect((outcomes[lost] as PromiseRejectedResult).reason).toMatchObject({ code: 'version_conflict' });
+    expect(stores.map((s, i) => s.redecidedCount - before[i]!)).toEqual(stores.map((_, i) => (i === lost ? 1 : 0)));
+
+    /** Where the loser's next append waits for the lock: after its read (`append_expect_head`) or before it. */
+    const waitsAfterItsRead = async () => {
+      const waited = await withAppendsLocked(handle.db, store, async (waiters) => {
+        const append = stores[lost]!.append({ actor, occurredAt: new Date(), events: [sent(room)] });
+        await waiters(1);
+        const { rows } = await sql<{ query: string }>`select query from pg_stat_activity
+          where wait_event_type = 'Lock' and datname = current_database()`.execute(handle.db);
+        return { append, queries: rows.map((r) => r.query) };
+      });
+      await waited.append;
+      expect(waited.queries).toHaveLength(1);
+      return waited.queries[0]!.includes('append_expect_head');
+    };
+    expect(await waitsAfterItsRead()).toBe(false);
+    // That locked read found the chain where the loser's last batch left it: it decides before the lock again.
+    expect(await waitsAfterItsRead()).toBe(true);
+    expect((await store.readStream(stream)).map((e) => e.version)).toEqual([1, 2, 3]);
   });
 
   it('prepares its statements again in a session that lost them (as a reconnected one has none)', async () => {

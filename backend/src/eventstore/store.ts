@@ -8,7 +8,7 @@ import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEven
 import { GroupCommitter, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
-import { projectedRows, type ProjectedRows } from './projected-rows';
+import { projectedRows, withChanges, type ProjectedRows, type RowChanges } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
 import { sealedBinaryPage, sealedRowOf, type SealedRecords } from './sealed-page';
 
@@ -99,9 +99,11 @@ export interface Projector {
   /**
    * Folds the recorded events into those rows; answers data-modifying
    * statements (each fit for a `WITH`, with no bind parameters but
-   * `jsonLiteral`s) writing back what changed.
+   * `jsonLiteral`s) writing back what changed, and the changed rows as
+   * `touchedRows` would read them once written (the next batch may have
+   * read before this one commits).
    */
-  writes(touched: unknown, events: readonly RecordedChatEvent[]): RawBuilder<unknown>[];
+  writes(touched: unknown, events: readonly RecordedChatEvent[]): { statements: RawBuilder<unknown>[]; changes: RowChanges };
 }
 
 /** Called after a batch committed, with the events in position order. */
@@ -110,6 +112,9 @@ export type CommitListener = (events: readonly RecordedChatEvent[]) => void;
 // Serialises appenders across every process on the database: the hash chain
 // needs each row's predecessor, and positions become commit-ordered.
 const APPEND_LOCK = 0x63686174;
+const APPEND_LOCK_STATEMENT = `select pg_advisory_xact_lock(${APPEND_LOCK})`;
+/** What `append_expect_head` raises when the chain no longer ends where a batch decided it did. */
+const CHAIN_MOVED = 'CL001';
 const MAX_BATCH_REQUESTS = 256;
 /** What PGlite answers a query of several commands with. */
 const SYNTAX_ERROR = '42601';
@@ -128,6 +133,11 @@ export class EventStore {
   #multiStatement: boolean | undefined;
   /** Settles once the listeners have heard the latest batch (or it failed). */
   #notified: Promise<void> = Promise.resolve();
+  /** The latest batch whose write was sent (it may not have committed, or may have failed). */
+  #lastBatch: BatchEnd | undefined;
+  /** Set when a batch found the chain moved by someone else: batches then read under the lock until it is this store's again. */
+  #contended = false;
+  #redecided = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -154,6 +164,11 @@ export class EventStore {
   /** How many transactions the appends so far were committed in. */
   get batchCount(): number {
     return this.#committer.batches;
+  }
+
+  /** How many batches found the chain moved under the lock and decided again (appends from another node, or a batch ahead that failed). */
+  get redecidedCount(): number {
+    return this.#redecided;
   }
 
   /** Waits until every append submitted so far has committed or failed. */
@@ -377,7 +392,7 @@ export class EventStore {
 
   /** Blocks every appender, on every node, until `tx` ends (used by replay). */
   async lockAppends(tx: Transaction<Database>): Promise<void> {
-    await sql`select pg_advisory_xact_lock(${APPEND_LOCK})`.execute(tx);
+    await sql.raw(APPEND_LOCK_STATEMENT).execute(tx);
   }
 
   async #writeBatch(requests: readonly AppendRequest[], handOff: () => void): Promise<Outcome<AppendResult>[]> {
@@ -409,103 +424,88 @@ export class EventStore {
   }
 
   /**
-   * The batch's transaction in two round trips where the driver allows
-   * (begin, lock and read; write and commit): decides every request on what
-   * it read, seals, chains and writes what it accepted. Hands off to the next
-   * batch as its commit leaves.
+   * The batch's transaction in two round trips where the driver allows. The
+   * first begins and reads what the batch decides on, without the append
+   * lock; the second takes the lock, checks that the chain still ends where
+   * the batch's state said (`append_expect_head`), writes and commits. So
+   * the read and the deciding, sealing and chaining overlap the previous
+   * batch's commit instead of holding the lock: when the read did not see
+   * that batch yet, its outcome (`BatchEnd`) is laid over the read. If the
+   * check fails (another writer appended, or that batch did not commit), the
+   * batch decides again on a read made under the lock, as do the batches
+   * after it until the chain is this store's alone again. Hands off to the
+   * next batch as its write leaves.
    */
   async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, stateQuery: SimpleStatement, handOff: () => void) {
-    const state = stateOf(await this.#lockAndRead(tx, stateQuery));
-    let { position, hash } = state;
-    const { seen, versions } = state;
-
-    const outcomes: Outcome<AppendResult>[] = [];
-    const rows: ChainedRow[] = [];
-    const recorded: RecordedChatEvent[] = [];
-    const commands: CommandRow[] = [];
-    const inBatch = new Map<string, { actor: string | null; positions: number[] }>();
-    let rowsRead: ProjectedRows | undefined;
-
-    for (const request of requests) {
-      const earlier = request.commandId ? (seen.get(request.commandId) ?? inBatch.get(request.commandId)) : undefined;
-      if (earlier) {
-        outcomes.push(
-          earlier.actor === request.actor
-            ? { ok: true, value: { positions: earlier.positions, duplicate: true } }
-            : { ok: false, error: new ConflictError('command_id_reused', 'This command id was already used.') },
-        );
-        continue;
-      }
-      const refusal = request.guard && refusalOf(request.guard, (rowsRead ??= projectedRows(state.touched)));
-      if (refusal) {
-        outcomes.push({ ok: false, error: refusal.error });
-        continue;
-      }
-      const conflict = checkExpected(request, versions);
-      if (conflict) {
-        outcomes.push({ ok: false, error: conflict });
-        continue;
-      }
-      const metadata = metadataOf(request);
-      // Formatted once per request: JSON.stringify formats a Date through its toJSON, 2.5 µs each time.
-      const occurredAt = request.occurredAt.toISOString();
-      const positions: number[] = [];
-      for (const event of request.events) {
-        const version = (versions.get(event.stream) ?? 0) + 1;
-        versions.set(event.stream, version);
-        position += 1;
-        const key = keys.get(dataSubjectOf(event, request.actor))!;
-        const sealed = seal(key.key, Buffer.from(JSON.stringify(event.data), 'utf8'), associatedData(event.stream, version, event.type));
-        const fields = {
-          position,
-          stream: event.stream,
-          version,
-          type: event.type,
-          actor: request.actor,
-          occurredAt: request.occurredAt,
-          keyId: key.id,
-          nonce: sealed.nonce,
-          ciphertext: sealed.ciphertext,
-          metadata,
-        };
-        const prevHash = hash;
-        hash = chainHash(prevHash, fields);
-        rows.push({ fields, prevHash, hash, occurredAt });
-        recorded.push(recordedAs(event, position, version, request, metadata));
-        positions.push(position);
-      }
-      if (request.commandId) {
-        inBatch.set(request.commandId, { actor: request.actor, positions });
-        commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: occurredAt });
-      }
-      outcomes.push({ ok: true, value: { positions, duplicate: false } });
+    if (!this.#contended) {
+      const written = await this.#attempt(tx, requests, keys, stateQuery, handOff, false);
+      if (written) return written;
+      this.#contended = true;
+      this.#redecided++;
+      await this.#send(tx, ['rollback']);
     }
-
-    const streams = [...new Set(rows.map((r) => r.fields.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
-    const write = rows.length > 0 ? this.#writeStatement(tx, rows, streams, commands, this.projector.writes(state.touched, recorded)).runIn(state.prepared) : [];
-    const signal = rows.length > 0 && this.#commitSignal ? [this.#commitSignal(position)] : [];
-    // The next batch may begin and queue for the lock while this one commits.
-    handOff();
-    await this.#send(tx, [...write, ...signal, 'commit']);
-    return { outcomes, recorded };
+    return (await this.#attempt(tx, requests, keys, stateQuery, handOff, true))!;
   }
 
   /**
-   * Begins the batch's transaction, takes the append lock and runs the
-   * batch's read, prepared in this session. The lock is its own statement: a
-   * statement's snapshot is taken when it starts, so what is read after the
-   * lock must be read by a later one. Which session the pool hands out is not
-   * known here, so the read is executed as if prepared; a session that has
-   * not prepared it yet refuses, and the transaction starts again with the
-   * PREPARE (once per session and shape of read).
+   * One try at the batch's transaction: under the lock from the start
+   * (`locked`), or checked under it at the end; answers undefined when that
+   * check failed (the transaction is then aborted, not rolled back).
    */
-  async #lockAndRead(tx: Kysely<Database>, read: SimpleStatement): Promise<StateRow> {
-    const locked = ['begin', INDEXED_PLANS, `select pg_advisory_xact_lock(${APPEND_LOCK})`];
+  async #attempt(
+    tx: Kysely<Database>,
+    requests: readonly AppendRequest[],
+    keys: Map<string, DataKey>,
+    stateQuery: SimpleStatement,
+    handOff: () => void,
+    locked: boolean,
+  ): Promise<{ outcomes: Outcome<AppendResult>[]; recorded: RecordedChatEvent[] } | undefined> {
+    let state = stateOf(await this.#begin(tx, stateQuery, locked));
+    const previous = this.#lastBatch;
+    if (locked) {
+      // Nobody else appended since this store's last batch: the next batch may decide before the lock again.
+      if (previous && sameEnd(state.end, previous.to)) this.#contended = false;
+    } else if (previous && sameEnd(state.end, previous.from)) state = continued(state, previous);
+    const batch = decide(state, requests, keys);
+    const projected = batch.rows.length > 0 ? this.projector.writes(state.touched, batch.recorded) : { statements: [], changes: new Map() };
+    const write = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements).runIn(state.prepared) : [];
+    const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
+    const check = locked ? [] : [APPEND_LOCK_STATEMENT, expectEnd(state.end)];
+    this.#lastBatch = {
+      from: state.end,
+      to: batch.end,
+      versions: new Map(batch.streams.map(({ stream, version }) => [stream, version])),
+      commands: batch.inBatch,
+      changes: projected.changes,
+    };
+    // The next batch may begin, read and decide while this one commits.
+    handOff();
     try {
-      return (await this.#send<StateRow>(tx, [...locked, read.execute()]))[0]!;
+      await this.#send(tx, [...check, ...write, ...signal, 'commit']);
+    } catch (error) {
+      if (!locked && (error as { code?: string }).code === CHAIN_MOVED) return undefined;
+      throw error;
+    }
+    return { outcomes: batch.outcomes, recorded: batch.recorded };
+  }
+
+  /**
+   * Begins the batch's transaction (taking the append lock first when
+   * `locked`) and runs the batch's read, prepared in this session. The lock
+   * is its own statement: a statement's snapshot is taken when it starts, so
+   * what is read after the lock must be read by a later one. Which session
+   * the pool hands out is not known here, so the read is executed as if
+   * prepared; a session that has not prepared it yet refuses, and the
+   * transaction starts again with the PREPARE (once per session and shape of
+   * read).
+   */
+  async #begin(tx: Kysely<Database>, read: SimpleStatement, locked: boolean): Promise<StateRow> {
+    const opening = ['begin', INDEXED_PLANS, ...(locked ? [APPEND_LOCK_STATEMENT] : [])];
+    try {
+      return (await this.#send<StateRow>(tx, [...opening, read.execute()]))[0]!;
     } catch (error) {
       if ((error as { code?: string }).code !== UNKNOWN_STATEMENT) throw error;
-      return (await this.#send<StateRow>(tx, ['rollback', ...locked, read.prepare(), read.execute()]))[0]!;
+      return (await this.#send<StateRow>(tx, ['rollback', ...opening, read.prepare(), read.execute()]))[0]!;
     }
   }
 
@@ -621,18 +621,146 @@ interface StateRow {
   prepared: string[];
 }
 
-/** The batch's starting point: the chain head, the command ids already recorded, the streams' versions. */
-function stateOf(row: StateRow) {
-  const seen = new Map<string, { actor: string | null; positions: number[] }>();
+/** Where the chain ends: its last row's position and hash (0 and the genesis hash while the log is empty). */
+interface ChainEnd {
+  readonly position: number;
+  readonly hash: Buffer;
+}
+
+const sameEnd = (a: ChainEnd, b: ChainEnd) => a.position === b.position && a.hash.equals(b.hash);
+
+/** The check, under the append lock, that the chain still ends at `end`; raises `CHAIN_MOVED` if not. */
+const expectEnd = (end: ChainEnd) => `select append_expect_head(${end.position}, decode('${end.hash.toString('hex')}', 'hex'))`;
+
+/** A command id's recorded result: who sent it and the positions its events got. */
+interface CommandResult {
+  readonly actor: string | null;
+  readonly positions: number[];
+}
+
+/** What a batch decides on: where the chain ends, the command ids already recorded, the streams' versions, the projection rows. */
+interface BatchState {
+  readonly end: ChainEnd;
+  readonly seen: ReadonlyMap<string, CommandResult>;
+  readonly versions: ReadonlyMap<string, number>;
+  /** What the projector's `touchedRows` read. */
+  readonly touched: unknown;
+  /** The names of the append statements this session has prepared. */
+  readonly prepared: string[];
+}
+
+/**
+ * What a batch leaves behind once its write is sent: where the chain ends
+ * if it commits, and what it changed. A batch whose read was made before
+ * that commit, while the chain still ended at `from`, decides on its read
+ * with these laid over it (`continued`).
+ */
+interface BatchEnd {
+  readonly from: ChainEnd;
+  readonly to: ChainEnd;
+  /** The versions of the streams it appended to. */
+  readonly versions: ReadonlyMap<string, number>;
+  readonly commands: ReadonlyMap<string, CommandResult>;
+  readonly changes: RowChanges;
+}
+
+/** The batch's starting point as its read answered it. */
+function stateOf(row: StateRow): BatchState {
+  const seen = new Map<string, CommandResult>();
   for (const [id, actor, positions] of row.commands) seen.set(id, { actor, positions: positions.map(Number) });
   return {
-    position: row.position === null ? 0 : Number(row.position),
-    hash: row.hash ?? GENESIS_HASH,
+    end: { position: row.position === null ? 0 : Number(row.position), hash: row.hash ?? GENESIS_HASH },
     seen,
     versions: new Map(Object.entries(row.streams)),
     touched: row.touched,
     prepared: row.prepared,
   };
+}
+
+/** `state`, read while the chain ended at `batch.from`, as it is once `batch` commits. */
+function continued(state: BatchState, batch: BatchEnd): BatchState {
+  return {
+    end: batch.to,
+    seen: new Map([...state.seen, ...batch.commands]),
+    versions: new Map([...state.versions, ...batch.versions]),
+    touched: withChanges(state.touched, batch.changes),
+    prepared: state.prepared,
+  };
+}
+
+/**
+ * Decides every request of a batch on `state`: answers a repeated command
+ * id with its first result, runs guards and checks expected versions, and
+ * seals and chains the events of the requests it accepts.
+ */
+function decide(state: BatchState, requests: readonly AppendRequest[], keys: ReadonlyMap<string, DataKey>) {
+  let { position, hash } = state.end;
+  const { seen } = state;
+  const versions = new Map(state.versions);
+  const outcomes: Outcome<AppendResult>[] = [];
+  const rows: ChainedRow[] = [];
+  const recorded: RecordedChatEvent[] = [];
+  const commands: CommandRow[] = [];
+  const inBatch = new Map<string, CommandResult>();
+  let rowsRead: ProjectedRows | undefined;
+
+  for (const request of requests) {
+    const earlier = request.commandId ? (seen.get(request.commandId) ?? inBatch.get(request.commandId)) : undefined;
+    if (earlier) {
+      outcomes.push(
+        earlier.actor === request.actor
+          ? { ok: true, value: { positions: earlier.positions, duplicate: true } }
+          : { ok: false, error: new ConflictError('command_id_reused', 'This command id was already used.') },
+      );
+      continue;
+    }
+    const refusal = request.guard && refusalOf(request.guard, (rowsRead ??= projectedRows(state.touched)));
+    if (refusal) {
+      outcomes.push({ ok: false, error: refusal.error });
+      continue;
+    }
+    const conflict = checkExpected(request, versions);
+    if (conflict) {
+      outcomes.push({ ok: false, error: conflict });
+      continue;
+    }
+    const metadata = metadataOf(request);
+    // Formatted once per request: JSON.stringify formats a Date through its toJSON, 2.5 µs each time.
+    const occurredAt = request.occurredAt.toISOString();
+    const positions: number[] = [];
+    for (const event of request.events) {
+      const version = (versions.get(event.stream) ?? 0) + 1;
+      versions.set(event.stream, version);
+      position += 1;
+      const key = keys.get(dataSubjectOf(event, request.actor))!;
+      const sealed = seal(key.key, Buffer.from(JSON.stringify(event.data), 'utf8'), associatedData(event.stream, version, event.type));
+      const fields = {
+        position,
+        stream: event.stream,
+        version,
+        type: event.type,
+        actor: request.actor,
+        occurredAt: request.occurredAt,
+        keyId: key.id,
+        nonce: sealed.nonce,
+        ciphertext: sealed.ciphertext,
+        metadata,
+      };
+      const prevHash = hash;
+      hash = chainHash(prevHash, fields);
+      rows.push({ fields, prevHash, hash, occurredAt });
+      recorded.push(recordedAs(event, position, version, request, metadata));
+      positions.push(position);
+    }
+    if (request.commandId) {
+      inBatch.set(request.commandId, { actor: request.actor, positions });
+      commands.push({ command_id: request.commandId, actor: request.actor, positions, created_at: occurredAt });
+    }
+    outcomes.push({ ok: true, value: { positions, duplicate: false } });
+  }
+
+  const streams = [...new Set(rows.map((r) => r.fields.stream))].map((stream) => ({ stream, version: versions.get(stream)! }));
+  return { outcomes, rows, recorded, commands, inBatch, streams, end: { position, hash } };
 }
 
 /** An event row as the chain covers it, with its links. */

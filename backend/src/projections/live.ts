@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { RecordedChatEvent } from '../events';
 import { jsonLiteral } from '../eventstore/json-literal';
+import type { TableChanges } from '../eventstore/projected-rows';
 import type { Projector } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
 
@@ -44,7 +45,15 @@ export function liveProjector(projections: readonly Projection[]): Projector {
     writes(touched, events) {
       if (!known) throw new Error('liveProjector.prepare must run before writes');
       const byTable = (touched ?? {}) as Record<string, Record<string, unknown>[]>;
-      return projections.flatMap((projection) => writesOf(projection, byTable[projection.table] ?? [], known!.get(projection.table), events));
+      const statements: RawBuilder<unknown>[] = [];
+      const changes = new Map<string, TableChanges>();
+      for (const projection of projections) {
+        const written = writesOf(projection, byTable[projection.table] ?? [], known.get(projection.table), events);
+        if (!written) continue;
+        statements.push(...written.statements);
+        changes.set(projection.table, written.changes);
+      }
+      return { statements, changes };
     },
   };
 }
@@ -54,7 +63,7 @@ function writesOf<T extends ProjectionTable>(
   loaded: readonly Record<string, unknown>[],
   timestampColumns: ReadonlySet<string> | undefined,
   events: readonly RecordedChatEvent[],
-): RawBuilder<unknown>[] {
+): { statements: RawBuilder<unknown>[]; changes: TableChanges } | undefined {
   const state = new Map<string, ProjectionRow<T>>();
   // Each timestamp read as text, by the Date it became: written back as that text.
   const texts = new Map<Date, string>();
@@ -72,7 +81,7 @@ function writesOf<T extends ProjectionTable>(
   }
   const changed = new Map<string, boolean>();
   foldInto(projection, state, events, changed);
-  if (changed.size === 0) return [];
+  if (changed.size === 0) return undefined;
 
   const table = sql.table(projection.table);
   const gone = [...changed.keys()].filter((id) => !state.has(id));
@@ -90,7 +99,7 @@ function writesOf<T extends ProjectionTable>(
         on conflict (id) do ${updates.length > 0 ? sql`update set ${sql.join(updates)}` : sql`nothing`}`,
     );
   }
-  return statements;
+  return { statements, changes: { rows, gone } };
 }
 
 /**
@@ -98,8 +107,8 @@ function writesOf<T extends ProjectionTable>(
  * unchanged, else their ISO form. Left to JSON.stringify, each Date cost
  * 2.5 µs (its toJSON), several per appended message.
  */
-function withTimestampsAsText(row: object, timestampColumns: ReadonlySet<string> | undefined, texts: ReadonlyMap<Date, string>): object {
-  if (!timestampColumns) return row;
+function withTimestampsAsText(row: object, timestampColumns: ReadonlySet<string> | undefined, texts: ReadonlyMap<Date, string>): Record<string, unknown> {
+  if (!timestampColumns) return row as Record<string, unknown>;
   const copy: Record<string, unknown> = { ...row };
   for (const column of timestampColumns) {
     const value = copy[column];
