@@ -63,8 +63,10 @@ export interface AppendRequest {
   readonly causationId?: string;
   /**
    * Refuses this request alone, by throwing (an `AppError`), when the
-   * projection rows read under the append lock do not allow it: a check
-   * with no statement of its own and no window before the append. It may
+   * projection rows the batch decides on do not allow it: a check with no
+   * statement of its own and no window before the append (the batch writes
+   * only if, under the append lock, the log still ends where those rows
+   * were read). It may
    * only read rows the request's events touch (others look absent), as of
    * the batch's start. Runs after the command id's repeat check, so a repeat
    * still answers its first result.
@@ -121,10 +123,11 @@ const SYNTAX_ERROR = '42601';
 
 /**
  * The only module that writes or reads the `events` table. Appends are group
- * committed; each is checked for its expected versions and command id under
- * one advisory lock, sealed with its subject's data key (the associated data
- * binds stream, version and type), chained by hash, and projected in the same
- * transaction.
+ * committed; each is checked for its expected versions and command id,
+ * sealed with its subject's data key (the associated data binds stream,
+ * version and type), chained by hash, and projected in the same transaction,
+ * which writes under one advisory lock only if the log still ends where the
+ * batch's decisions assumed.
  */
 export class EventStore {
   readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
@@ -135,7 +138,7 @@ export class EventStore {
   #notified: Promise<void> = Promise.resolve();
   /** The latest batch whose write was sent (it may not have committed, or may have failed). */
   #lastBatch: BatchEnd | undefined;
-  /** Set when a batch found the chain moved by someone else: batches then read under the lock until it is this store's again. */
+  /** Set when a batch found the chain moved (another node appended, or a batch ahead failed): batches then read under the lock until it is this store's again. */
   #contended = false;
   #redecided = 0;
 
