@@ -93,7 +93,7 @@ export interface Projector {
   /**
    * A `json` object of the rows `events` may touch, from table name to its
    * rows (each with its `id`: guards look them up so), with no bind
-   * parameters but `jsonLiteral`s (it travels with the append lock). Built
+   * parameters but `jsonLiteral`s (it travels with the batch's `begin`). Built
    * before the batch's outcomes are known, so it may name events that end
    * up not recorded.
    */

@@ -37,9 +37,10 @@ export async function loadRoomAccesses(
 }
 
 /**
- * `loadRoomAccess` decided on rows the event store's batch read loaded under
- * its append lock: only for events that touch the room's row and the user's
- * membership (as `message.sent` does), since rows not loaded look absent.
+ * `loadRoomAccess` decided on the rows an event store batch decides on
+ * (checked current under its append lock): only for events that touch the
+ * room's row and the user's membership (as `message.sent` does), since rows
+ * not loaded look absent.
  */
 export function roomAccessIn(rows: ProjectedRows, roomId: string, userId: string): RoomAccessState {
   const room = rows.row('rooms', roomId);
