@@ -30,13 +30,13 @@ const LOADGEN_SATURATED = 0.95;
 /**
  * Why a fan-out ladder's sustained rate is only a lower bound of what the server can do, or undefined when the
  * ladder found the server's limit: it ran out of steps (`ladderTop` passed), or it stopped at a step its load
- * generator could not keep up with.
+ * generator could not keep up with. The ladder stops on a failed step (see `climb`), so its last step says which.
  */
 export function lowerBoundReason(net: NetworkResult, ladderTop: number): string | undefined {
-  const failed = net.fanout.steps.find((step) => !step.ok);
-  if (failed) return failed.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
   const last = net.fanout.steps.at(-1);
-  return last !== undefined && last.targetDeliveries >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
+  if (last === undefined) return undefined;
+  if (!last.ok) return last.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
+  return last.targetDeliveries >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
 }
 
 /** The fan-out factors issue 7 asks of ChatterLink against each peer. */

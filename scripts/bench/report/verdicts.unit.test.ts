@@ -106,6 +106,17 @@ describe('verdicts', () => {
     expect(capped({ ...results.network, chatterlink: saturated(network(200_000, 6)) }).map((v) => v.met)).toEqual([true, true, undefined]);
   });
 
+  it('judges by the step that ended the ladder: a transient failure passed on its retry does not make a lower bound', () => {
+    const chatterlink = network(100_000, 6);
+    const transient = { ...step(150, 1000, 80), loadgenCpuShare: 0.99 };
+    const ended = [step(200, 1000, 70), step(200, 1000, 75)];
+    const retried: NetworkResult = { ...chatterlink, fanout: { ...chatterlink.fanout, steps: [...chatterlink.fanout.steps, transient, step(150, 1000, 30), ...ended], sustainedDeliveries: 150_000 } };
+    const withRetry = { ...results, network: { ...results.network, chatterlink: retried } };
+    // 150k against 240k bare uWS (0.63×) and 40k ws (3.75×): short of both, and judged so, not "not established".
+    expect(verdicts(withRetry, QUICK).filter((v) => v.metric.startsWith('1.')).map((v) => v.met)).toEqual([false, false, undefined]);
+    expect(renderMarkdown(withRetry, QUICK)).toContain('150k: 80.0✗ → 30.0, 200k: 70.0✗ → 75.0✗');
+  });
+
   it('does not judge a ratio against a rate whose ladder ran out of steps', () => {
     const top = Math.max(...QUICK.fanout.deliveriesPerSecond);
     const topped = (net: NetworkResult): NetworkResult => ({ ...net, fanout: { ...net.fanout, steps: [...net.fanout.steps, step(top / 1000, 1000, 20)], sustainedDeliveries: top } });

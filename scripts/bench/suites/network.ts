@@ -1,6 +1,7 @@
 import type { LoadGenerator } from '../loadgen/controller';
 import type { Profile } from '../profile';
 import { FANOUT_ROOM, latencyRoomOf, type Layout, type Target } from '../targets/target';
+import { climb } from './ladder';
 import { runStep, type StepResult } from './load-step';
 
 const P99_BOUND_MS = 50;
@@ -66,13 +67,15 @@ async function fanOutLadder(target: Target, loadgen: LoadGenerator, profile: Pro
   });
   // Warm-up (JIT, pools) at the lowest rate, not reported.
   await runStep(target, loadgen, plan(profile.fanout.deliveriesPerSecond[0]!, 500), P99_BOUND_MS);
-  const steps: StepResult[] = [];
-  for (const deliveries of profile.fanout.deliveriesPerSecond) {
-    const step = await runStep(target, loadgen, plan(deliveries, profile.fanout.stepMs), P99_BOUND_MS);
-    steps.push(step);
-    log(`  fan-out ${describe(step)}`);
-    if (!step.ok && deliveries >= profile.fanout.cpuAt) break;
-  }
+  const steps = await climb(
+    profile.fanout.deliveriesPerSecond,
+    async (deliveries) => {
+      const step = await runStep(target, loadgen, plan(deliveries, profile.fanout.stepMs), P99_BOUND_MS);
+      log(`  fan-out ${describe(step)}`);
+      return step;
+    },
+    profile.fanout.cpuAt,
+  );
   const passing = steps.filter((s) => s.ok);
   return {
     subscribers: layout.clients,
@@ -87,15 +90,13 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
   const plan = (rate: number, durationMs: number) => ({ rate, durationMs, senders, fanout: layout.roomSize, drainMs: profile.drainMs, bodyBytes: BODY_BYTES });
   const fixed = await runStep(target, loadgen, plan(profile.latency.rate, profile.latency.durationMs), P99_BOUND_MS);
   log(`  latency ${describe(fixed)}`);
-  // Up from the fixed rate while p99 holds; down from it when it did not.
-  const rates = fixed.ok ? profile.latency.ladder : [2, 4, 8].map((d) => Math.round(profile.latency.rate / d));
-  const steps: StepResult[] = [];
-  for (const rate of rates) {
-    const step = await runStep(target, loadgen, plan(rate, profile.latency.stepMs), P99_BOUND_MS);
-    steps.push(step);
-    log(`  latency ladder ${describe(step)}`);
-    if (step.ok !== fixed.ok) break;
-  }
+  const step = async (rate: number) => {
+    const result = await runStep(target, loadgen, plan(rate, profile.latency.stepMs), P99_BOUND_MS);
+    log(`  latency ladder ${describe(result)}`);
+    return result;
+  };
+  // Up from the fixed rate while p99 holds; down from it, to the first rate that holds, when it did not.
+  const steps = fixed.ok ? await climb(profile.latency.ladder, step) : await descend([2, 4, 8].map((d) => Math.round(profile.latency.rate / d)), step);
   const passing = [fixed, ...steps].filter((s) => s.ok);
   return {
     rooms: layout.clients / layout.roomSize,
@@ -104,6 +105,17 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
     steps,
     sustainedSends: passing.length ? Math.max(...passing.map((s) => s.sendRate)) : 0,
   };
+}
+
+/** Runs `rates` in order until a step passes. */
+async function descend(rates: readonly number[], run: (rate: number) => Promise<StepResult>): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  for (const rate of rates) {
+    const step = await run(rate);
+    steps.push(step);
+    if (step.ok) break;
+  }
+  return steps;
 }
 
 function describe(s: StepResult): string {

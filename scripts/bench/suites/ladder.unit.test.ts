@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { climb } from './ladder';
+
+/** A step runner whose outcomes are scripted per call, recording the rates it ran. */
+function scripted(outcomes: readonly boolean[]) {
+  const ran: number[] = [];
+  const run = async (rate: number) => {
+    const ok = outcomes[ran.length] ?? true;
+    ran.push(rate);
+    return { rate, ok };
+  };
+  return { ran, run };
+}
+
+describe('climb', () => {
+  it('runs every rate while steps pass', async () => {
+    const { ran, run } = scripted([true, true, true]);
+    expect((await climb([1, 2, 3], run)).map((s) => s.rate)).toEqual([1, 2, 3]);
+    expect(ran).toEqual([1, 2, 3]);
+  });
+
+  it('runs a failing step once more and goes on when the retry passes', async () => {
+    const { ran, run } = scripted([true, false, true, true]);
+    const steps = await climb([1, 2, 3], run);
+    expect(ran).toEqual([1, 2, 2, 3]);
+    expect(steps.map((s) => [s.rate, s.ok])).toEqual([
+      [1, true],
+      [2, false],
+      [2, true],
+      [3, true],
+    ]);
+  });
+
+  it('stops after a rate fails twice in a row', async () => {
+    const { ran, run } = scripted([true, false, false]);
+    expect((await climb([1, 2, 3], run)).map((s) => s.ok)).toEqual([true, false, false]);
+    expect(ran).toEqual([1, 2, 2]);
+  });
+
+  it('neither stops nor retries below the rate failures count from', async () => {
+    const { ran, run } = scripted([false, false, true, false, false]);
+    await climb([1, 2, 3, 4], run, 3);
+    expect(ran).toEqual([1, 2, 3, 4, 4]);
+  });
+});
