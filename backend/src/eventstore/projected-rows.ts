@@ -7,13 +7,13 @@ export interface ProjectedRows {
 }
 
 /** What a batch wrote to one projection table: its rows as now (JSON values, timestamps as strings), and the ids it removed. */
-export interface TableChanges {
+export interface TableWrites {
   readonly rows: readonly Readonly<Record<string, unknown>>[];
   readonly gone: readonly string[];
 }
 
 /** What a batch wrote to the projections, by table name. */
-export type RowChanges = ReadonlyMap<string, TableChanges>;
+export type RowChanges = ReadonlyMap<string, TableWrites>;
 
 /** Looks rows up in what a projector's `touchedRows` read: table name → rows, each with its `id`. */
 export function projectedRows(touched: unknown): ProjectedRows {

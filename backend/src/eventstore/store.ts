@@ -470,7 +470,8 @@ export class EventStore {
       if (previous && sameEnd(state.end, previous.to)) this.#contended = false;
     } else if (previous && sameEnd(state.end, previous.from)) state = continued(state, previous);
     const batch = decide(state, requests, keys);
-    const projected = batch.rows.length > 0 ? this.projector.writes(state.touched, batch.recorded) : { statements: [], changes: new Map() };
+    // With nothing recorded it answers no statements and no changes.
+    const projected = this.projector.writes(state.touched, batch.recorded);
     const write = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements).runIn(state.prepared) : [];
     const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
     const check = locked ? [] : [APPEND_LOCK_STATEMENT, expectEnd(state.end)];

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { RecordedChatEvent } from '../events';
 import { jsonLiteral } from '../eventstore/json-literal';
-import type { TableChanges } from '../eventstore/projected-rows';
+import type { TableWrites } from '../eventstore/projected-rows';
 import type { Projector } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
 
@@ -46,7 +46,7 @@ export function liveProjector(projections: readonly Projection[]): Projector {
       if (!known) throw new Error('liveProjector.prepare must run before writes');
       const byTable = (touched ?? {}) as Record<string, Record<string, unknown>[]>;
       const statements: RawBuilder<unknown>[] = [];
-      const changes = new Map<string, TableChanges>();
+      const changes = new Map<string, TableWrites>();
       for (const projection of projections) {
         const written = writesOf(projection, byTable[projection.table] ?? [], known.get(projection.table), events);
         if (!written) continue;
@@ -63,7 +63,7 @@ function writesOf<T extends ProjectionTable>(
   loaded: readonly Record<string, unknown>[],
   timestampColumns: ReadonlySet<string> | undefined,
   events: readonly RecordedChatEvent[],
-): { statements: RawBuilder<unknown>[]; changes: TableChanges } | undefined {
+): { statements: RawBuilder<unknown>[]; changes: TableWrites } | undefined {
   const state = new Map<string, ProjectionRow<T>>();
   // Each timestamp read as text, by the Date it became: written back as that text.
   const texts = new Map<Date, string>();

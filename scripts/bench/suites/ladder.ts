@@ -23,3 +23,14 @@ export async function climb<S extends { readonly ok: boolean }>(
   }
   return steps;
 }
+
+/** Runs `rates` in order until a step passes (a ladder down from a rate that failed); every step is kept. */
+export async function descend<S extends { readonly ok: boolean }>(rates: readonly number[], run: (rate: number) => Promise<S>): Promise<S[]> {
+  const steps: S[] = [];
+  for (const rate of rates) {
+    const step = await run(rate);
+    steps.push(step);
+    if (step.ok) break;
+  }
+  return steps;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { climb } from './ladder';
+import { climb, descend } from './ladder';
 
 /** A step runner whose outcomes are scripted per call, recording the rates it ran. */
 function scripted(outcomes: readonly boolean[]) {
@@ -41,5 +41,23 @@ describe('climb', () => {
     const { ran, run } = scripted([false, false, true, false, false]);
     await climb([1, 2, 3, 4], run, 3);
     expect(ran).toEqual([1, 2, 3, 4, 4]);
+  });
+});
+
+describe('descend', () => {
+  it('runs the rates in order until one passes, and not again', async () => {
+    const { ran, run } = scripted([false, false, true, true]);
+    expect((await descend([1000, 500, 250, 125], run)).map((s) => [s.rate, s.ok])).toEqual([
+      [1000, false],
+      [500, false],
+      [250, true],
+    ]);
+    expect(ran).toEqual([1000, 500, 250]);
+  });
+
+  it('runs every rate when none passes', async () => {
+    const { ran, run } = scripted([false, false]);
+    expect(await descend([2, 1], run)).toHaveLength(2);
+    expect(ran).toEqual([2, 1]);
   });
 });

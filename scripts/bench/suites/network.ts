@@ -1,7 +1,7 @@
 import type { LoadGenerator } from '../loadgen/controller';
 import type { Profile } from '../profile';
 import { FANOUT_ROOM, latencyRoomOf, type Layout, type Target } from '../targets/target';
-import { climb } from './ladder';
+import { climb, descend } from './ladder';
 import { runStep, type StepResult } from './load-step';
 
 const P99_BOUND_MS = 50;
@@ -105,17 +105,6 @@ async function latencyRuns(target: Target, loadgen: LoadGenerator, profile: Prof
     steps,
     sustainedSends: passing.length ? Math.max(...passing.map((s) => s.sendRate)) : 0,
   };
-}
-
-/** Runs `rates` in order until a step passes. */
-async function descend(rates: readonly number[], run: (rate: number) => Promise<StepResult>): Promise<StepResult[]> {
-  const steps: StepResult[] = [];
-  for (const rate of rates) {
-    const step = await run(rate);
-    steps.push(step);
-    if (step.ok) break;
-  }
-  return steps;
 }
 
 function describe(s: StepResult): string {
