@@ -48,7 +48,30 @@ export const roomName = z
   .transform((s) => s.trim())
   .pipe(z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters'));
 
-export const id = z.uuid('must be a UUID');
+/** Hex digit flags by character code (ASCII only). */
+const HEX_DIGIT = new Uint8Array(128).map((_, code) => Number(/[0-9a-fA-F]/.test(String.fromCharCode(code))));
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const MAX_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+/**
+ * Whether `s` is a UUID as zod's `z.uuid()` accepts one (RFC 9562: version
+ * 1–8 and the variant's 8, 9, a or b, in either case; or the nil or max
+ * UUID), checked a character at a time: every frame, request and replayed
+ * event has one or more, and zod's regular expression cost a replay about
+ * 0.25 µs per id.
+ */
+export function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const code = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23 ? code !== 0x2d : code > 0x7f || HEX_DIGIT[code] === 0) return false;
+  }
+  const version = s.charCodeAt(14);
+  const variant = s.charCodeAt(19) | 0x20;
+  return (version >= 0x31 && version <= 0x38 && variant >= 0x38 && (variant <= 0x39 || variant === 0x61 || variant === 0x62)) || s === NIL_UUID || s === MAX_UUID;
+}
+
+export const id = z.string().refine(isUuid, 'must be a UUID');
 export const position = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const registerBody = z.object({ username, password });

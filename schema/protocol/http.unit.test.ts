@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { atMostCodePoints, emoji, messageBody, messagesQuery, password, roomName, username } from './http';
+import { z } from 'zod';
+import { atMostCodePoints, emoji, id, isUuid, messageBody, messagesQuery, password, roomName, username } from './http';
 
 describe('username', () => {
   it.each(['abc', 'Alice', 'bob_smith', 'j.doe', 'x-y-z', '___', 'a'.repeat(32), 'User123'])('accepts %j', (name) => {
@@ -134,5 +135,47 @@ describe('messagesQuery', () => {
     ['before=2.5', { before: '2.5' }],
   ])('rejects %s', (_label, query) => {
     expect(messagesQuery.safeParse(query).success).toBe(false);
+  });
+});
+
+describe('isUuid', () => {
+  const zodUuid = z.uuid();
+  const characters = [...'0123456789abcdefABCDEF-gGzZ \u00e9\u0660\u{1F600}'];
+  /** A valid UUID with the character at one index replaced. */
+  const mutated = fc
+    .tuple(fc.uuid({ version: [1, 2, 3, 4, 5, 6, 7, 8] }), fc.nat(35), fc.constantFrom(...characters), fc.boolean())
+    .map(([uuid, at, character, upper]) => {
+      const text = upper ? uuid.toUpperCase() : uuid;
+      return text.slice(0, at) + character + text.slice(at + 1);
+    });
+  const scrambled = fc.array(fc.constantFrom(...characters), { minLength: 34, maxLength: 38 }).map((cs) => cs.join(''));
+
+  it('agrees with zod\'s z.uuid() on valid, mutated and random strings', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uuid(), mutated, scrambled, fc.string()), (s) => {
+        expect(isUuid(s)).toBe(zodUuid.safeParse(s).success);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    ['nil', '00000000-0000-0000-0000-000000000000', true],
+    ['max', 'ffffffff-ffff-ffff-ffff-ffffffffffff', true],
+    ['max in capitals, as zod refuses it', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', false],
+    ['version 0', '6ba7b810-9dad-01d1-80b4-00c04fd430c8', false],
+    ['version 9', '6ba7b810-9dad-91d1-80b4-00c04fd430c8', false],
+    ['variant c', '6ba7b810-9dad-11d1-c0b4-00c04fd430c8', false],
+    ['variant B', '6BA7B810-9DAD-11D1-B0B4-00C04FD430C8', true],
+    ['no dashes', '6ba7b8109dad11d180b400c04fd430c8', false],
+  ])('%s', (_label, s, valid) => {
+    expect(isUuid(s)).toBe(valid);
+    expect(zodUuid.safeParse(s).success).toBe(valid);
+  });
+
+  it('is what `id` checks, with its message', () => {
+    expect(id.safeParse('6ba7b810-9dad-11d1-80b4-00c04fd430c8').success).toBe(true);
+    expect(id.safeParse('nope').error?.issues[0]?.message).toBe('must be a UUID');
+    expect(id.safeParse(42).success).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { id } from '@chatterlink/schema/protocol';
 import { z } from 'zod';
 import type { EventOf } from '../eventstore/event';
 
@@ -18,14 +19,14 @@ export const auditEventSchemas = {
    * personal field blanked, so projections can still be rebuilt from the log.
    */
   'user.erased': z.object({
-    userId: z.uuid(),
+    userId: id,
     redactions: z.array(z.object({ position: z.number().int().positive(), data: z.record(z.string(), z.unknown()) })),
   }),
   /**
    * In each room where an erased person wrote or was a member: tells every
    * member's client (live and in catch-up) to drop the copies it cached.
    */
-  'room.author_erased': z.object({ roomId: z.uuid(), userId: z.uuid() }),
+  'room.author_erased': z.object({ roomId: id, userId: id }),
 } as const;
 
 export type AuditEvent = EventOf<typeof auditEventSchemas>;

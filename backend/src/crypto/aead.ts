@@ -41,7 +41,7 @@ export function open(key: Buffer, sealed: Sealed, associatedData: Buffer): Buffe
   return plaintext;
 }
 
-/** Where one ciphertext of `openAllAsText`'s source lies, which of its keys opens it, and the associated data it is bound to. */
+/** Where one ciphertext of `openAllJoined`'s source lies, which of its keys opens it, and the associated data it is bound to. */
 export interface SealedSpan {
   readonly keyIndex: number;
   readonly nonceAt: number;
@@ -56,18 +56,29 @@ export interface SealedSpan {
 /** Int32 fields per span that the native `openMany` reads. */
 const SPAN_FIELDS = 7;
 
+/** How `openAllJoined` frames the plaintexts: one ASCII character before the first, between two, and after the last. */
+export interface Joining {
+  readonly open: string;
+  readonly separator: string;
+  readonly close: string;
+}
+
 /**
  * Decrypts and authenticates many ciphertexts that lie in one buffer (a page
- * of the log) in one native call, and answers each plaintext as UTF-8 text.
- * One call instead of one per row spares each row its nonce and ciphertext
- * views, its associated-data and plaintext buffers and a native call's
- * argument checks. Throws `DecryptionError` when any span is malformed or
+ * of the log) in one native call, and answers their plaintexts as one UTF-8
+ * text, framed by `joining`. One call instead of one per row spares each
+ * row its nonce and ciphertext views, its associated-data and plaintext
+ * buffers and a native call's argument checks; one text instead of one per
+ * row spares each row a decoding call (and lets JSON plaintexts be parsed
+ * as one array). Throws `DecryptionError` when any span is malformed or
  * does not authenticate, and then answers nothing.
  */
-export function openAllAsText(keys: readonly Buffer[], source: Buffer, spans: readonly SealedSpan[]): string[] {
+export function openAllJoined(keys: readonly Buffer[], source: Buffer, spans: readonly SealedSpan[], joining: Joining): string {
+  const [open, separator, close] = [joining.open, joining.separator, joining.close].map(asciiCode);
   const records = new Int32Array(spans.length * SPAN_FIELDS);
   let associatedBytes = 0;
-  let plaintextBytes = 0;
+  // The frame: `open`, `close` and a separator after every plaintext but the last.
+  let plaintextBytes = 1 + Math.max(spans.length, 1);
   for (const span of spans) {
     if (keys[span.keyIndex]?.length !== KEY_BYTES || span.nonceLength !== NONCE_BYTES || span.ciphertextLength < TAG_BYTES) {
       throw new DecryptionError('malformed key or ciphertext');
@@ -78,8 +89,9 @@ export function openAllAsText(keys: readonly Buffer[], source: Buffer, spans: re
   }
   const associatedData = Buffer.allocUnsafe(associatedBytes);
   const out = Buffer.allocUnsafe(plaintextBytes);
+  out[0] = open!;
   let adAt = 0;
-  let outAt = 0;
+  let outAt = 1;
   spans.forEach((span, i) => {
     const length = associatedData.write(span.associatedData, adAt, 'utf8');
     const r = i * SPAN_FIELDS;
@@ -92,11 +104,16 @@ export function openAllAsText(keys: readonly Buffer[], source: Buffer, spans: re
     records[r + 6] = outAt;
     adAt += length;
     outAt += span.ciphertextLength - TAG_BYTES;
+    out[outAt++] = i === spans.length - 1 ? close! : separator!;
   });
+  if (spans.length === 0) out[outAt++] = close!;
   const failed = openMany(Buffer.concat(keys), source, records, associatedData, out);
   if (failed !== -1) throw new DecryptionError(`authentication failed (ciphertext ${failed} of ${spans.length})`);
-  return spans.map((span, i) => {
-    const at = records[i * SPAN_FIELDS + 6]!;
-    return out.toString('utf8', at, at + span.ciphertextLength - TAG_BYTES);
-  });
+  return out.toString('utf8', 0, outAt);
+}
+
+function asciiCode(character: string): number {
+  const code = character.charCodeAt(0);
+  if (character.length !== 1 || code > 0x7f) throw new TypeError(`openAllJoined: ${JSON.stringify(character)} is not one ASCII character`);
+  return code;
 }

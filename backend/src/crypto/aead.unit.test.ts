@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, open, openAllAsText, seal, type Sealed, type SealedSpan } from './aead';
+import { DecryptionError, open, openAllJoined, seal, type Sealed, type SealedSpan } from './aead';
 import { openWithNodeCrypto, sealWithNodeCrypto } from './aead-reference';
 
 const key = randomBytes(32);
@@ -171,7 +171,9 @@ describe('bad arguments throw JavaScript errors', () => {
   });
 });
 
-describe('openAllAsText: many ciphertexts of one buffer', () => {
+describe('openAllJoined: many ciphertexts of one buffer', () => {
+  const joining = { open: '<', separator: '|', close: '>' };
+  const openAll = (keys: Buffer[], source: Buffer, spans: SealedSpan[]) => openAllJoined(keys, source, spans, joining);
   const otherKey = randomBytes(32);
   const texts = ['{"a":1}', '', 'gr\u00fc\u00df \u{1F600}', 'x'.repeat(3000)];
   const associated = ['chatterlink/event/v1\0room-\u00fc\u00011\0t', 'b', '', 'd'];
@@ -190,10 +192,18 @@ describe('openAllAsText: many ciphertexts of one buffer', () => {
     return { source: Buffer.concat(parts), spans };
   }
 
-  it('answers every plaintext as text, each under its own key and associated data', () => {
+  it('answers the plaintexts joined as one text, each opened under its own key and associated data', () => {
     const { source, spans } = page();
-    expect(openAllAsText([key, otherKey], source, spans)).toEqual(texts);
-    expect(openAllAsText([key, otherKey], source, [])).toEqual([]);
+    expect(openAll([key, otherKey], source, spans)).toBe(`<${texts.join('|')}>`);
+    expect(openAll([key, otherKey], source, spans.slice(2, 3))).toBe(`<${texts[2]}>`);
+    expect(openAll([key, otherKey], source, [])).toBe('<>');
+  });
+
+  it('frames only with single ASCII characters', () => {
+    const { source, spans } = page();
+    expect(() => openAllJoined([key, otherKey], source, spans, { ...joining, separator: ', ' })).toThrow(TypeError);
+    expect(() => openAllJoined([key, otherKey], source, spans, { ...joining, open: '\u00fc' })).toThrow(TypeError);
+    expect(() => openAllJoined([key, otherKey], source, spans, { ...joining, close: '' })).toThrow(TypeError);
   });
 
   it.each([
@@ -203,29 +213,29 @@ describe('openAllAsText: many ciphertexts of one buffer', () => {
   ])('throws DecryptionError for %s', (_label, tamper) => {
     const { source, spans } = page();
     tamper(source, spans);
-    expect(() => openAllAsText([key, otherKey], source, spans)).toThrow(DecryptionError);
+    expect(() => openAll([key, otherKey], source, spans)).toThrow(DecryptionError);
   });
 
   it('throws DecryptionError for the wrong key or associated data', () => {
     const { source, spans } = page();
-    expect(() => openAllAsText([otherKey, key], source, spans)).toThrow(/ciphertext 0 of 4/);
+    expect(() => openAll([otherKey, key], source, spans)).toThrow(/ciphertext 0 of 4/);
     const moved = spans.map((span, i) => (i === 3 ? { ...span, associatedData: 'e' } : span));
-    expect(() => openAllAsText([key, otherKey], source, moved)).toThrow(/ciphertext 3 of 4/);
+    expect(() => openAll([key, otherKey], source, moved)).toThrow(/ciphertext 3 of 4/);
   });
 
   it('throws DecryptionError for a malformed span, before decrypting anything', () => {
     const { source, spans } = page();
     const withSpan = (change: Partial<SealedSpan>) => spans.map((span, i) => (i === 1 ? { ...span, ...change } : span));
-    expect(() => openAllAsText([key, otherKey], source, withSpan({ nonceLength: 8 }))).toThrow(DecryptionError);
-    expect(() => openAllAsText([key, otherKey], source, withSpan({ ciphertextLength: 15 }))).toThrow(DecryptionError);
-    expect(() => openAllAsText([key, otherKey], source, withSpan({ keyIndex: 2 }))).toThrow(DecryptionError);
-    expect(() => openAllAsText([key, randomBytes(16)], source, spans)).toThrow(DecryptionError);
+    expect(() => openAll([key, otherKey], source, withSpan({ nonceLength: 8 }))).toThrow(DecryptionError);
+    expect(() => openAll([key, otherKey], source, withSpan({ ciphertextLength: 15 }))).toThrow(DecryptionError);
+    expect(() => openAll([key, otherKey], source, withSpan({ keyIndex: 2 }))).toThrow(DecryptionError);
+    expect(() => openAll([key, randomBytes(16)], source, spans)).toThrow(DecryptionError);
   });
 
   it('refuses, in the addon, ranges outside its buffers', () => {
     const { source, spans } = page();
     const beyond = spans.map((span, i) => (i === 2 ? { ...span, ciphertextAt: source.length - 20 } : span));
-    expect(() => openAllAsText([key, otherKey], source, beyond)).toThrow(RangeError);
+    expect(() => openAll([key, otherKey], source, beyond)).toThrow(RangeError);
     const records = (fields: number[]) => new Int32Array(fields);
     const out = Buffer.alloc(64);
     expect(() => native.openMany(key, source, records([0, 0, 12, 16, 0, 0]), Buffer.alloc(0), out)).toThrow(RangeError);

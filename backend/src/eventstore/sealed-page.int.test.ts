@@ -1,15 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
-import { DecryptionError } from '../crypto/aead';
+import { DecryptionError, seal } from '../crypto/aead';
 import { Keyring } from '../crypto/keyring';
 import { engineOf, type DatabaseHandle } from '../db/database';
+import type { Database } from '../db/types';
 import { migrateToLatest } from '../db/migrate';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
 import { sealedBinaryPage, sealedRowOf, type SealedPage } from './sealed-page';
-import { EventStore, type SealedRow } from './store';
+import { associatedData, EventStore, type SealedRow } from './store';
 
 /** A page's rows as `SealedRow`s, their nonces and ciphertexts as views of the page. */
 function rowsOf(page: SealedPage): SealedRow[] {
@@ -20,11 +21,13 @@ function rowsOf(page: SealedPage): SealedRow[] {
 describeEachEngine('sealed pages', (engine) => {
   let handle: DatabaseHandle;
   let store: EventStore;
+  let keyring: Keyring;
 
   beforeAll(async () => {
     handle = await engine.open();
     await migrateToLatest(handle.db);
-    store = new EventStore(handle.db, new Keyring(handle.db, randomBytes(32)), liveProjector(allProjections));
+    keyring = new Keyring(handle.db, randomBytes(32));
+    store = new EventStore(handle.db, keyring, liveProjector(allProjections));
     const room = randomUUID();
     await store.append({
       actor: randomUUID(),
@@ -75,14 +78,28 @@ describeEachEngine('sealed pages', (engine) => {
     for await (const page of store.replayPages(handle.db, 4)) replayed.push(...page);
     expect(replayed).toEqual(await store.decodeAll(rows));
 
-    // A copy of the last row under another version: its ciphertext is bound to the version it was sealed for.
     const last = rows.at(-1)!;
-    await sql`insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
-      values (${last.position + 1}, ${last.stream}, ${last.version + 1000}, ${last.type}, ${last.actor}, ${last.occurred_at}, ${last.key_id},
-        ${last.nonce}, ${last.ciphertext}, ${JSON.stringify(last.metadata)}, ${last.hash}, ${Buffer.alloc(32)})`.execute(handle.db);
-    const replay = async () => {
-      for await (const page of store.replayPages(handle.db, 4)) expect(page.length).toBeGreaterThan(0);
+    const insertAfterLast = (db: Kysely<Database>, version: number, sealed: { nonce: Buffer; ciphertext: Buffer }) =>
+      sql`insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
+        values (${last.position + 1}, ${last.stream}, ${version}, ${last.type}, ${last.actor}, ${last.occurred_at}, ${last.key_id},
+          ${sealed.nonce}, ${sealed.ciphertext}, ${JSON.stringify(last.metadata)}, ${last.hash}, ${Buffer.alloc(32)})`.execute(db);
+    const replay = async (db: Kysely<Database> = handle.db) => {
+      for await (const page of store.replayPages(db, 4)) expect(page.length).toBeGreaterThan(0);
     };
+
+    // A row that authenticates but whose plaintext is two JSON values: the page's values would no longer line
+    // up with its rows. Rolled back, since the log refuses deletes.
+    const key = await keyring.keyById(last.key_id, handle.db);
+    const rolledBack = new Error('rolled back');
+    const twoValues = handle.db.transaction().execute(async (tx) => {
+      await insertAfterLast(tx, last.version + 1, seal(key, Buffer.from('{"a":1},{"b":2}'), associatedData(last.stream, last.version + 1, last.type)));
+      await expect(replay(tx)).rejects.toThrow(/plaintexts parsed as (\d+) JSON values, not \d+/);
+      throw rolledBack;
+    });
+    await expect(twoValues).rejects.toBe(rolledBack);
+
+    // A copy of the last row under another version: its ciphertext is bound to the version it was sealed for.
+    await insertAfterLast(handle.db, last.version + 1000, last);
     await expect(replay()).rejects.toThrow(DecryptionError);
   });
 

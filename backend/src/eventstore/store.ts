@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { open, openAllAsText, seal } from '../crypto/aead';
+import { open, openAllJoined, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
 import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
@@ -355,8 +355,8 @@ export class EventStore {
 
   /**
    * A page's rows decrypted as `decodeAll` would, in one native call for the
-   * page (see `openAllAsText`); a page with a row whose key was destroyed
-   * goes through `decodeAll`, for its redactions.
+   * page (see `openAllJoined`), their JSON parsed as one array; a page with a
+   * row whose key was destroyed goes through `decodeAll`, for its redactions.
    */
   async #decodeRecords({ bytes, rows }: SealedRecords, executor: Kysely<Database>): Promise<RecordedChatEvent[]> {
     const keys = await this.#keysOf(rows, executor);
@@ -364,19 +364,16 @@ export class EventStore {
     const usable = ids.map((id) => keys.get(id)!).filter((key): key is Buffer => !(key instanceof ErasedKeyError));
     if (usable.length < ids.length) return this.decodeAll(rows.map((row) => sealedRowOf(bytes, row)), executor);
     const keyIndex = new Map(ids.map((id, i) => [id, i]));
-    const plaintexts = openAllAsText(
-      usable,
-      bytes,
-      rows.map((row) => ({
-        keyIndex: keyIndex.get(row.key_id)!,
-        nonceAt: row.nonceAt,
-        nonceLength: row.nonceLength,
-        ciphertextAt: row.ciphertextAt,
-        ciphertextLength: row.ciphertextLength,
-        associatedData: associatedDataText(row.stream, row.version, row.type),
-      })),
-    );
-    return rows.map((row, i) => recordedEvent(row, JSON.parse(plaintexts[i]!)));
+    const spans = rows.map((row) => ({
+      keyIndex: keyIndex.get(row.key_id)!,
+      nonceAt: row.nonceAt,
+      nonceLength: row.nonceLength,
+      ciphertextAt: row.ciphertextAt,
+      ciphertextLength: row.ciphertextLength,
+      associatedData: associatedDataText(row.stream, row.version, row.type),
+    }));
+    const data = parseJoinedJson(openAllJoined(usable, bytes, spans, JSON_ARRAY), rows.length);
+    return rows.map((row, i) => recordedEvent(row, data[i]));
   }
 
   /** The data keys `rows` were sealed with, each asked for once; a destroyed one as its `ErasedKeyError`. */
@@ -827,6 +824,23 @@ export function associatedData(stream: string, version: number, type: string): B
 /** `associatedData` as text: it is bound as its UTF-8 bytes. */
 function associatedDataText(stream: string, version: number, type: string): string {
   return `chatterlink/event/v1\0${stream}\0${version}\0${type}`;
+}
+
+/** Plaintexts joined as the elements of one JSON array. */
+const JSON_ARRAY = { open: '[', separator: ',', close: ']' } as const;
+
+/**
+ * The elements of `joined` (see `JSON_ARRAY`), which must be `count` JSON
+ * values. Every plaintext was sealed as one `JSON.stringify`d value, and it
+ * authenticated; a count that differs still means one was not a single value
+ * (say `1,2`), and that throws rather than shift the rows' data.
+ */
+function parseJoinedJson(joined: string, count: number): readonly unknown[] {
+  const values: unknown = JSON.parse(joined);
+  if (!Array.isArray(values) || values.length !== count) {
+    throw new SyntaxError(`a page's plaintexts parsed as ${Array.isArray(values) ? values.length : 'no'} JSON values, not ${count}`);
+  }
+  return values;
 }
 
 /** What a request's guard threw, if it refused. */

@@ -1,14 +1,15 @@
+import { id } from '@chatterlink/schema/protocol';
 import { z } from 'zod';
 import type { EventOf } from '../eventstore/event';
 
 /** Events of the messages context; they live in their room's stream `room-<roomId>`. */
 export const messageEventSchemas = {
-  'message.sent': z.object({ messageId: z.uuid(), roomId: z.uuid(), body: z.string() }),
-  'message.edited': z.object({ messageId: z.uuid(), roomId: z.uuid(), body: z.string() }),
-  'message.deleted': z.object({ messageId: z.uuid(), roomId: z.uuid() }),
-  'reaction.added': z.object({ messageId: z.uuid(), roomId: z.uuid(), emoji: z.string() }),
-  'receipt.read': z.object({ roomId: z.uuid(), position: z.number().int().nonnegative() }),
-  'user.typing': z.object({ roomId: z.uuid() }),
+  'message.sent': z.object({ messageId: id, roomId: id, body: z.string() }),
+  'message.edited': z.object({ messageId: id, roomId: id, body: z.string() }),
+  'message.deleted': z.object({ messageId: id, roomId: id }),
+  'reaction.added': z.object({ messageId: id, roomId: id, emoji: z.string() }),
+  'receipt.read': z.object({ roomId: id, position: z.number().int().nonnegative() }),
+  'user.typing': z.object({ roomId: id }),
 } as const;
 
 export type MessageEvent = EventOf<typeof messageEventSchemas>;

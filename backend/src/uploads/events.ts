@@ -1,3 +1,4 @@
+import { id } from '@chatterlink/schema/protocol';
 import { z } from 'zod';
 import type { EventOf } from '../eventstore/event';
 import { UPLOAD_TYPES } from './sniff';
@@ -9,8 +10,8 @@ import { UPLOAD_TYPES } from './sniff';
  */
 export const uploadEventSchemas = {
   'file.uploaded': z.object({
-    uploadId: z.uuid(),
-    roomId: z.uuid(),
+    uploadId: id,
+    roomId: id,
     /** The uploader's data key the file's own key is derived from (an id, not a secret). */
     keyId: z.string(),
     name: z.string(),
