@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines';
@@ -45,6 +46,41 @@ describeEachEngine('TableRewrite', (engine) => {
     expect(await indexes(db)).toEqual(before);
     const stored = await db.selectFrom('reactions').selectAll().orderBy('position').execute();
     expect(stored).toEqual(rows);
+  });
+
+  it('keeps the owner and the privileges granted on the old table, and leaves the new one analysed', async () => {
+    const { db } = database;
+    const suffix = randomUUID().slice(0, 8);
+    const [owner, reader] = [`rewrite_owner_${suffix}`, `rewrite_reader_${suffix}`];
+    await sql`create role ${sql.id(owner)}`.execute(db);
+    await sql`create role ${sql.id(reader)}`.execute(db);
+    try {
+      await sql`alter table reactions owner to ${sql.id(owner)}`.execute(db);
+      await sql`grant select on reactions to ${sql.id(reader)}`.execute(db);
+      await sql`grant update on reactions to ${sql.id(reader)} with grant option`.execute(db);
+      const privileges = () =>
+        sql<{ owner: string; select: boolean; update: boolean; grantUpdate: boolean; insert: boolean; statistics: number }>`
+          select pg_get_userbyid(relowner) as owner,
+            has_table_privilege(${reader}, 'reactions', 'select') as select,
+            has_table_privilege(${reader}, 'reactions', 'update') as update,
+            has_table_privilege(${reader}, 'reactions', 'update with grant option') as "grantUpdate",
+            has_table_privilege(${reader}, 'reactions', 'insert') as insert,
+            (select count(*)::int from pg_stats where schemaname = current_schema() and tablename = 'reactions') as statistics
+          from pg_class where oid = 'reactions'::regclass`.execute(db).then((r) => r.rows[0]!);
+      expect(await privileges()).toMatchObject({ owner, select: true, update: true, grantUpdate: true, insert: false });
+
+      await db.transaction().execute((tx) => rewriteTable(tx, 'reactions', [reaction(1), reaction(2), reaction(3)]));
+      const after = await privileges();
+      expect(after).toMatchObject({ owner, select: true, update: true, grantUpdate: true, insert: false });
+      // One row of statistics per column, made by the rewrite's ANALYZE.
+      expect(after.statistics).toBeGreaterThanOrEqual(Object.keys(reaction(1)).length);
+    } finally {
+      await sql`alter table reactions owner to current_user`.execute(db);
+      for (const role of [reader, owner]) {
+        await sql`drop owned by ${sql.id(role)}`.execute(db);
+        await sql`drop role ${sql.id(role)}`.execute(db);
+      }
+    }
   });
 
   it('writes times exact to the millisecond, also those too far from 1970 to travel as epoch milliseconds', async () => {

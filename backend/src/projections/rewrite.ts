@@ -40,7 +40,12 @@ export interface TableChanges extends TableRows {
  * row by row (random keys) costs several times more than building it once
  * over the loaded table. `finish` builds every index and unique constraint
  * the old table had, exactly as the catalog defined it (a constraint checks
- * the rows again). DDL is transactional: a failure leaves the old tables.
+ * the rows again), gives the new table the old one's owner and privileges
+ * (an operator's grants to a reporting role survive a replay; `LIKE` copies
+ * neither) and analyses it, so that the planner does not meet a table of a
+ * million rows without statistics until autovacuum comes by. Triggers and
+ * row security policies an operator added are not carried over. DDL is
+ * transactional: a failure leaves the old tables.
  */
 export class TableRewrite {
   /** By table, ids whose row changed or went away after it was loaded: `finish` rewrites them (and any copy loaded since). */
@@ -52,6 +57,7 @@ export class TableRewrite {
     private readonly tx: Transaction<Database>,
     private readonly columns: ReadonlyMap<ProjectionTable, readonly Column[]>,
     private readonly indexes: readonly (IndexDefinition & { table: ProjectionTable })[],
+    private readonly access: readonly string[],
   ) {
     this.#stale = new Map([...columns.keys()].map((table) => [table, new Set<string>()]));
   }
@@ -59,12 +65,13 @@ export class TableRewrite {
   /** Makes an empty new table beside each of `tables`. */
   static async begin(tx: Transaction<Database>, tables: readonly ProjectionTable[]): Promise<TableRewrite> {
     const indexes = await indexesOf(tx, tables);
+    const access = await accessOf(tx, tables);
     const columns = new Map<ProjectionTable, Column[]>();
     for (const table of tables) {
       await sql`create table ${sql.table(successorOf(table))} (like ${sql.table(table)} including all excluding indexes)`.execute(tx);
       columns.set(table, await columnsOf(tx, table));
     }
-    return new TableRewrite(tx, columns, indexes);
+    return new TableRewrite(tx, columns, indexes, access);
   }
 
   /**
@@ -124,6 +131,8 @@ export class TableRewrite {
         : sql.raw(index.definition)
       ).execute(this.tx);
     }
+    for (const statement of this.access) await sql.raw(statement).execute(this.tx);
+    for (const table of this.columns.keys()) await sql`analyze ${sql.table(table)}`.execute(this.tx);
   }
 
   async #run(statements: readonly RawBuilder<unknown>[]): Promise<void> {
@@ -170,6 +179,26 @@ async function indexesOf(db: Kysely<Database>, tables: readonly string[]): Promi
     where t.oid = any(array(select json_array_elements_text(${JSON.stringify(tables)}::json)::regclass))
     order by t.relname, i.relname`.execute(db);
   return rows;
+}
+
+/**
+ * Statements that give each of `tables` its present owner (where that is not
+ * who runs the rewrite) and privileges again, once a new table has its name:
+ * one GRANT per privilege in its ACL (none while it has the defaults).
+ */
+async function accessOf(db: Kysely<Database>, tables: readonly string[]): Promise<string[]> {
+  const { rows } = await sql<{ statement: string }>`
+    select format('alter table %I owner to %I', c.relname, pg_get_userbyid(c.relowner)) as statement, 0 as step
+    from pg_class c
+    where c.oid = any(array(select json_array_elements_text(${JSON.stringify(tables)}::json)::regclass)) and c.relowner <> current_user::regrole
+    union all
+    select format('grant %s on table %I to %s%s', a.privilege_type, c.relname,
+        case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end,
+        case when a.is_grantable then ' with grant option' else '' end), 1
+    from pg_class c, aclexplode(c.relacl) a
+    where c.oid = any(array(select json_array_elements_text(${JSON.stringify(tables)}::json)::regclass))
+    order by step, statement`.execute(db);
+  return rows.map((row) => row.statement);
 }
 
 /** A column as the load names and types it. */
