@@ -9,11 +9,24 @@ export interface Unavailable {
   readonly unavailable: string;
 }
 
+/** CPU seconds of a storage measurement: the worker process, and the Postgres backends of its database (0 on PGlite, which runs inside the worker). Absent from results before it was measured. */
+export interface StorageCpu {
+  readonly node: number;
+  readonly database: number;
+}
+
+interface AppendRun {
+  readonly eventsPerSecond: number;
+  readonly events: number;
+  readonly transactions: number;
+  readonly cpu?: StorageCpu;
+}
+
 export interface AppendResult {
   readonly synchronousCommit: string;
   readonly writers: number;
-  readonly grouped: { readonly eventsPerSecond: number; readonly events: number; readonly transactions: number };
-  readonly single: { readonly eventsPerSecond: number; readonly events: number; readonly transactions: number };
+  readonly grouped: AppendRun;
+  readonly single: AppendRun;
   readonly ratio: number;
 }
 
@@ -21,6 +34,7 @@ interface ReplayRun {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly phases: { readonly checksumSeconds: number; readonly readDecryptFoldSeconds: number; readonly writeBackSeconds: number };
+  readonly cpu?: StorageCpu;
   readonly identical: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
 import type { Profile } from '../profile';
-import { isAvailable, type BenchResults } from '../results';
+import { isAvailable, type BenchResults, type StorageCpu } from '../results';
 import type { StepResult } from '../suites/load-step';
 import { describeServerEnv } from '../targets/server-env';
 import type { TargetName } from '../targets/target';
@@ -90,10 +90,10 @@ function storageSections(results: BenchResults, profile: Profile): string {
   if (isAvailable(a)) {
     out.push(
       table(
-        ['writers', 'events/s', 'transactions', 'events per transaction'],
+        ['writers', 'events/s', 'transactions', 'events per transaction', 'server CPU s (Node + Postgres)', 'events per server CPU-s'],
         [
-          [`${a.writers} (group commit)`, n(a.grouped.eventsPerSecond), n(a.grouped.transactions), f(a.grouped.events / a.grouped.transactions, 1)],
-          ['1 (one transaction per event)', n(a.single.eventsPerSecond), n(a.single.transactions), f(a.single.events / a.single.transactions, 1)],
+          [`${a.writers} (group commit)`, n(a.grouped.eventsPerSecond), n(a.grouped.transactions), f(a.grouped.events / a.grouped.transactions, 1), ...storageCpu(a.grouped.events, a.grouped.cpu)],
+          ['1 (one transaction per event)', n(a.single.eventsPerSecond), n(a.single.transactions), f(a.single.events / a.single.transactions, 1), ...storageCpu(a.single.events, a.single.cpu)],
         ],
       ),
     );
@@ -106,11 +106,35 @@ function storageSections(results: BenchResults, profile: Profile): string {
   out.push('', `## 4. Replay (\`make replay\`: read, decrypt, fold, rewrite, verify) on ${n(replayed)} events`, '');
   const rows = (['postgres', 'pglite'] as const).map((engine) => {
     const x = results.replay[engine];
-    if (!isAvailable(x)) return [engine, x?.unavailable ?? 'not run', '', '', '', '', ''];
-    return [engine, n(x.cold.eventsPerSecond), f(x.cold.seconds), f(x.cold.phases.checksumSeconds), f(x.cold.phases.readDecryptFoldSeconds), f(x.cold.phases.writeBackSeconds), n(x.warm.eventsPerSecond)];
+    if (!isAvailable(x)) return [engine, x?.unavailable ?? 'not run', '', '', '', '', '', '', ''];
+    return [
+      engine,
+      n(x.cold.eventsPerSecond),
+      f(x.cold.seconds),
+      f(x.cold.phases.checksumSeconds),
+      f(x.cold.phases.readDecryptFoldSeconds),
+      f(x.cold.phases.writeBackSeconds),
+      ...storageCpu(x.events, x.cold.cpu),
+      n(x.warm.eventsPerSecond),
+    ];
   });
-  out.push(table(['engine', 'events/s (as make replay)', 'seconds', 'checksums s', 'read + decrypt + fold s', 'write-back + verify s', 'events/s again, keys cached'], rows));
+  out.push(
+    table(
+      ['engine', 'events/s (as make replay)', 'seconds', 'checksums s', 'read + decrypt + fold s', 'write-back + verify s', 'server CPU s (Node + Postgres)', 'events per server CPU-s', 'events/s again, keys cached'],
+      rows,
+    ),
+  );
+  out.push(
+    '',
+    'Server CPU: the worker process (every thread) and the Postgres backends of its database, read from `/proc` around the run. PGlite runs inside the worker, so its Postgres share is part of Node\'s. Events per server CPU-second depend less than events per second on what else the machine was running.',
+  );
   return out.join('\n');
+}
+
+/** A storage run's server CPU as `node + database` seconds, and its events per CPU-second (dashes where the run predates the measure). */
+function storageCpu(events: number, cpu: StorageCpu | undefined): [string, string] {
+  if (!cpu) return ['—', '—'];
+  return [`${f(cpu.node)} + ${f(cpu.database)}`, n(events / (cpu.node + cpu.database))];
 }
 
 function memorySection(results: BenchResults, profile: Profile): string {
@@ -304,7 +328,8 @@ const METHOD = `## Method
   container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
 - **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
   \`make replay\` does. The replayed log is written by one such process; replay is then measured cold in a fresh one
-  (as \`make replay\` runs) and again in that process with data keys cached.
+  (as \`make replay\` runs) and again in that process with data keys cached. Append and replay also report the CPU
+  they cost the server: the worker process and its database's Postgres backends (\`pg_stat_activity\`, \`/proc\`).
 - **Client**: sizes of the files \`frontend/dist/index.html\` loads up front (entry script, preloads, CSS; lazy chunks
   excluded), gzip level 6. IndexedDB ingest bundles the PWA's \`Replica\`, \`Connection\` and \`applyEvents\` into a page
   that Debian's headless Chromium runs without DevTools attached (which would report every WebSocket frame to its

@@ -6,29 +6,59 @@
  * runs: not in the one that wrote it, whose heap the writing left behind).
  * The store is opened exactly as `make replay` opens it, from the
  * environment (DATABASE_URL for Postgres, else PGlite under INSTANCE_DIR).
- * Prints one JSON line.
+ * Each timed window also reports the server's CPU: this process's and that of
+ * the Postgres backends serving its database. Prints one JSON line.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { NewChatEvent } from '../../../backend/src/events';
-import type { EventStore } from '../../../backend/src/eventstore/store';
 import { allProjections } from '../../../backend/src/projections/all';
 import { replayProjections } from '../../../backend/src/projections/replay';
 import { roomStream } from '../../../backend/src/rooms/events';
 import { openConfiguredStore } from '../../lib/open-store';
+import { cpuSeconds } from '../lib/proc';
 
 const BODY = 'x'.repeat(200);
 const [mode, a, b] = process.argv.slice(2);
+
+type Opened = Awaited<ReturnType<typeof openConfiguredStore>>;
+
+/** CPU seconds a timed window cost: this process (all its threads) and its database's Postgres backends (PGlite runs in this process). */
+interface ServerCpu {
+  readonly node: number;
+  readonly database: number;
+}
+
+/** Starts measuring the server's CPU; the function it answers ends the window. */
+async function serverCpuMeter({ database, engine }: Opened): Promise<() => Promise<ServerCpu>> {
+  const backends = async () =>
+    engine === 'postgres'
+      ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)).rows.map((r) => r.pid)
+      : [];
+  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const node = process.cpuUsage();
+  return async () => {
+    const used = process.cpuUsage(node);
+    // A backend started during the window counts from zero; the pool's connections stay open throughout.
+    const pids = new Set([...before.keys(), ...(await backends())]);
+    const databaseSeconds = [...pids].reduce((sum, pid) => sum + cpuSeconds(pid) - (before.get(pid) ?? 0), 0);
+    return { node: round2((used.user + used.system) / 1e6), database: round2(databaseSeconds) };
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function message(roomId: string): NewChatEvent {
   return { type: 'message.sent', stream: roomStream(roomId), data: { messageId: randomUUID(), roomId, body: BODY } };
 }
 
-/** `writers` loops appending one 200-byte message each, for `ms`; answers events per second. */
-async function appendRate(store: EventStore, writers: number, ms: number): Promise<{ eventsPerSecond: number; events: number; transactions: number }> {
+/** `writers` loops appending one 200-byte message each, for `ms`; answers events per second and the server CPU they took. */
+async function appendRate(opened: Opened, writers: number, ms: number): Promise<{ eventsPerSecond: number; events: number; transactions: number; cpu: ServerCpu }> {
+  const { store } = opened;
   const actor = randomUUID();
   const rooms = Array.from({ length: 16 }, () => randomUUID());
   const batchesBefore = store.batchCount;
+  const cpu = await serverCpuMeter(opened);
   const deadline = performance.now() + ms;
   const start = performance.now();
   let events = 0;
@@ -41,18 +71,19 @@ async function appendRate(store: EventStore, writers: number, ms: number): Promi
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  return { eventsPerSecond: Math.round(events / seconds), events, transactions: store.batchCount - batchesBefore };
+  return { eventsPerSecond: Math.round(events / seconds), events, transactions: store.batchCount - batchesBefore, cpu: await cpu() };
 }
 
 async function appendMode(writers: number, ms: number) {
-  const { database, store } = await openConfiguredStore();
+  const opened = await openConfiguredStore();
+  const { database } = opened;
   try {
     const setting = await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(database.db);
-    await appendRate(store, writers, Math.min(1000, ms / 3)); // warm-up: keys, pools, JIT
-    const grouped = await appendRate(store, writers, ms);
+    await appendRate(opened, writers, Math.min(1000, ms / 3)); // warm-up: keys, pools, JIT
+    const grouped = await appendRate(opened, writers, ms);
     // One writer: every append is its own transaction. Under the global append lock (the hash chain
     // needs each row's predecessor) one-transaction-per-event is serial whatever the number of writers.
-    const single = await appendRate(store, 1, ms);
+    const single = await appendRate(opened, 1, ms);
     return { synchronousCommit: setting.rows[0]!.synchronous_commit, writers, grouped, single, ratio: Math.round((grouped.eventsPerSecond / single.eventsPerSecond) * 10) / 10 };
   } finally {
     await database.close();
@@ -95,8 +126,10 @@ async function generate(count: number): Promise<number> {
   }
 }
 
-/** One `make replay` rebuild on an open store, split into checksums, read+decrypt+fold, and write-back. */
-async function timedReplay(database: Awaited<ReturnType<typeof openConfiguredStore>>['database'], store: EventStore) {
+/** One `make replay` rebuild on an open store, split into checksums, read+decrypt+fold, and write-back, with the server CPU it took. */
+async function timedReplay(opened: Opened) {
+  const { database, store } = opened;
+  const cpu = await serverCpuMeter(opened);
   const start = performance.now();
   // Progress is reported before the first page and after each one.
   let folding = 0;
@@ -106,25 +139,25 @@ async function timedReplay(database: Awaited<ReturnType<typeof openConfiguredSto
     folded = performance.now();
   });
   const end = performance.now();
-  const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
-    seconds: r2((end - start) / 1000),
+    seconds: round2((end - start) / 1000),
     eventsPerSecond: Math.round(report.events / ((end - start) / 1000)),
-    phases: { checksumSeconds: r2((folding - start) / 1000), readDecryptFoldSeconds: r2((folded - folding) / 1000), writeBackSeconds: r2((end - folded) / 1000) },
+    phases: { checksumSeconds: round2((folding - start) / 1000), readDecryptFoldSeconds: round2((folded - folding) / 1000), writeBackSeconds: round2((end - folded) / 1000) },
+    cpu: await cpu(),
     events: report.events,
     identical: report.identical,
   };
 }
 
 async function replayMode() {
-  const { database, store, engine } = await openConfiguredStore();
+  const opened = await openConfiguredStore();
   try {
     // Cold: this fresh process, exactly `make replay`. Warm: the same process again, data keys already unwrapped.
-    const cold = await timedReplay(database, store);
-    const warm = await timedReplay(database, store);
-    return { engine, events: cold.events, cold, warm };
+    const cold = await timedReplay(opened);
+    const warm = await timedReplay(opened);
+    return { engine: opened.engine, events: cold.events, cold, warm };
   } finally {
-    await database.close();
+    await opened.database.close();
   }
 }
 
