@@ -14,13 +14,26 @@ export type Outcome<Res> = { readonly ok: true; readonly value: Res } | { readon
  * A writer may call `handOff` once its last round trip is on its way (the
  * commit): the next batch then starts, so its first steps overlap this one's
  * commit. At most two batches are in flight; their outcomes settle apart.
+ * For that overlap something must be waiting when a batch hands off: a batch
+ * that starts with no other in flight takes only half of a long queue
+ * (`SPLIT_AT`). Else writers that each wait for their last append (a closed
+ * loop) all ride in every batch and leave the next one nothing to overlap.
  */
+/**
+ * Waiting requests from which a batch that starts alone takes only half (the
+ * rest start as the next batch when it hands off). Below it the second
+ * batch's own round trips and commit would cost more than the overlap saves.
+ */
+export const SPLIT_AT = 16;
+
 export class GroupCommitter<Req, Res> {
   readonly #queue: { request: Req; resolve: (value: Res) => void; reject: (error: unknown) => void }[] = [];
   /** The running drain loop, if any; cleared in the same tick the loop sees an empty queue. */
   #draining: Promise<void> | undefined;
   /** Wakes the drain loop waiting on a handed-off batch when a request arrives. */
   #onSubmit: (() => void) | undefined;
+  /** Batches started and not yet settled (at most two). */
+  #inFlight = 0;
   /** Batches committed so far (for metrics and tests). */
   batches = 0;
 
@@ -49,19 +62,22 @@ export class GroupCommitter<Req, Res> {
     let previous: Promise<void> = Promise.resolve();
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.maxBatch);
+        const alone = this.#inFlight === 0 && this.#queue.length >= SPLIT_AT;
+        const batch = this.#queue.splice(0, Math.min(this.maxBatch, alone ? Math.ceil(this.#queue.length / 2) : Infinity));
         let handOff!: () => void;
         const handedOff = new Promise<void>((resolve) => (handOff = resolve));
+        this.#inFlight++;
         const settled = this.#write(
           batch.map((p) => p.request),
           handOff,
-        ).then((outcomes) =>
+        ).then((outcomes) => {
+          this.#inFlight--;
           batch.forEach((pending, i) => {
             const outcome = outcomes[i] ?? { ok: false, error: new Error('the batch writer gave no outcome for this request') };
             if (outcome.ok) pending.resolve(outcome.value);
             else pending.reject(outcome.error);
-          }),
-        );
+          });
+        });
         await Promise.race([settled, handedOff]);
         await previous;
         previous = settled;
@@ -88,3 +104,4 @@ export class GroupCommitter<Req, Res> {
     }
   }
 }
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter, type Outcome } from './group-commit';
+import { GroupCommitter, SPLIT_AT, type Outcome } from './group-commit';
 
 /** A promise with its resolver exposed. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -109,6 +109,42 @@ describe('GroupCommitter', () => {
     expect(await within(Promise.all([second, third]))).toEqual([20, 30]);
     await within(committer.idle());
     expect(committer.batches).toBe(3);
+  });
+
+  it('splits a long queue met with no batch in flight, so that the second half overlaps the first half\'s commit', async () => {
+    const started: number[][] = [];
+    const gates: ReturnType<typeof deferred>[] = [];
+    const committer = new GroupCommitter<number, number>(async (requests, handOff) => {
+      started.push([...requests]);
+      const gate = deferred();
+      gates.push(gate);
+      handOff();
+      await gate.promise;
+      return requests.map((r) => ({ ok: true, value: r * 10 }));
+    }, 100);
+    const n = SPLIT_AT + 1;
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    const first = ids.map((id) => committer.submit(id));
+    await tick();
+    // Half (rounded up) went alone; the rest started as it handed off, not after it committed.
+    const half = Math.ceil(n / 2);
+    expect(started).toEqual([ids.slice(0, half), ids.slice(half)]);
+    // Requests that arrive while a batch is in flight are not split: they wait, all together, for the next one.
+    const more = ids.map((id) => committer.submit(100 + id));
+    await tick();
+    expect(started).toHaveLength(2);
+    gates[0]!.resolve();
+    await tick();
+    expect(started[2]).toEqual(ids.map((id) => 100 + id));
+    gates.forEach((gate) => gate.resolve());
+    expect(await within(Promise.all([...first, ...more]))).toEqual([...ids, ...ids.map((id) => 100 + id)].map((id) => id * 10));
+    // A queue shorter than SPLIT_AT, met alone, stays one batch.
+    await within(committer.idle());
+    const short = Array.from({ length: SPLIT_AT - 1 }, (_, i) => committer.submit(1000 + i));
+    await tick();
+    expect(started.at(-1)).toHaveLength(SPLIT_AT - 1);
+    gates.forEach((gate) => gate.resolve());
+    await within(Promise.all(short));
   });
 
   it('never puts more than maxBatch requests in one batch, keeping their order', async () => {
