@@ -25,7 +25,7 @@ export const SPLIT_AT = 16;
  * commit. At most two batches are in flight; their outcomes settle apart.
  * For that overlap something must be waiting when a batch hands off: a batch
  * that starts with no other in flight takes only half of a long queue
- * (`SPLIT_AT`). Else writers that each wait for their last append (a closed
+ * (`splitAt`, where the writer can overlap batches at all). Else writers that each wait for their last append (a closed
  * loop) all ride in every batch and leave the next one nothing to overlap.
  */
 export class GroupCommitter<Req, Res> {
@@ -43,6 +43,8 @@ export class GroupCommitter<Req, Res> {
     private readonly writeBatch: (requests: readonly Req[], handOff: () => void) => Promise<Outcome<Res>[]>,
     private readonly maxBatch: number,
     private readonly isolates: (error: unknown) => boolean = () => true,
+    /** Waiting requests from which a batch that starts alone takes half; `Infinity` where batches cannot overlap. */
+    private readonly splitAt: number = SPLIT_AT,
   ) {}
 
   submit(request: Req): Promise<Res> {
@@ -64,7 +66,7 @@ export class GroupCommitter<Req, Res> {
     let previous: Promise<void> = Promise.resolve();
     try {
       while (this.#queue.length > 0) {
-        const alone = this.#inFlight === 0 && this.#queue.length >= SPLIT_AT;
+        const alone = this.#inFlight === 0 && this.#queue.length >= this.splitAt;
         const batch = this.#queue.splice(0, Math.min(this.maxBatch, alone ? Math.ceil(this.#queue.length / 2) : Infinity));
         let handOff!: () => void;
         const handedOff = new Promise<void>((resolve) => (handOff = resolve));

@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError } from '../errors/errors';
 import type { NewChatEvent } from '../events';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
+import { SPLIT_AT } from './group-commit';
 import { chainHash, GENESIS_HASH } from './hash-chain';
 import type { ProjectedRows } from './projected-rows';
 import { EventStore, type AppendResult } from './store';
@@ -170,6 +171,14 @@ describeEachEngine('event store', (engine) => {
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(batches).toBeLessThan(50);
     expect((await store.readStream(`room-${room}`)).map((e) => e.version)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('splits a burst met with no batch in flight in two on Postgres, so the halves overlap; one batch on PGlite (one connection)', async () => {
+    const before = store.batchCount;
+    const room = randomUUID();
+    await Promise.all(Array.from({ length: 2 * SPLIT_AT }, () => store.append({ actor, occurredAt: new Date(), events: [sent(room)] })));
+    expect(store.batchCount - before).toBe(engine.name === 'pglite' ? 1 : 2);
+    expect((await store.readStream(`room-${room}`)).map((e) => e.version)).toEqual(Array.from({ length: 2 * SPLIT_AT }, (_, i) => i + 1));
   });
 
   it('runs the commit signal inside each batch that appends, given its last position', async () => {

@@ -1,11 +1,12 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { open, openAllJoined, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
+import { engineOf } from '../db/database';
 import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
 import { ConflictError, UnavailableError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
-import { GroupCommitter, type Outcome } from './group-commit';
+import { GroupCommitter, SPLIT_AT, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
 import { projectedRows, withChanges, type ProjectedRows, type RowChanges } from './projected-rows';
@@ -152,6 +153,8 @@ export class EventStore {
       (requests, handOff) => this.#writeBatch(requests, handOff),
       MAX_BATCH_REQUESTS,
       (error) => !(toAppError(error) instanceof UnavailableError),
+      // PGlite is one connection: the next batch cannot read while one commits, so a split would only add a transaction.
+      engineOf(db) === 'pglite' ? Infinity : SPLIT_AT,
     );
   }
 
