@@ -5,8 +5,8 @@ import { describeEachEngine } from '../../test/engines';
 import { DecryptionError, seal } from '../crypto/aead';
 import { Keyring } from '../crypto/keyring';
 import { engineOf, type DatabaseHandle } from '../db/database';
-import type { Database } from '../db/types';
 import { migrateToLatest } from '../db/migrate';
+import type { Database } from '../db/types';
 import { liveProjector } from '../projections/live';
 import { allProjections } from '../projections/all';
 import { sealedBinaryPage, sealedRowOf, type SealedPage } from './sealed-page';
@@ -72,7 +72,7 @@ describeEachEngine('sealed pages', (engine) => {
     expect(rowsOf(end)).toEqual([]);
   });
 
-  it('replays pages decoded as decodeAll decodes their rows, and refuses a page with a row that does not authenticate', async () => {
+  it('replays pages decoded as decodeAll decodes their rows, and refuses a page with a row that does not authenticate or is not one JSON value', async () => {
     const rows = await store.readRows({ after: 0, limit: 1000, allCommitted: true });
     const replayed = [];
     for await (const page of store.replayPages(handle.db, 4)) replayed.push(...page);
