@@ -17,20 +17,15 @@ import { replayProjections } from '../../../backend/src/projections/replay';
 import { roomStream } from '../../../backend/src/rooms/events';
 import { openConfiguredStore } from '../../lib/open-store';
 import { cpuSeconds } from '../lib/proc';
+import type { StorageCpu } from '../results';
 
 const BODY = 'x'.repeat(200);
 const [mode, a, b] = process.argv.slice(2);
 
 type Opened = Awaited<ReturnType<typeof openConfiguredStore>>;
 
-/** CPU seconds a timed window cost: this process (all its threads) and its database's Postgres backends (PGlite runs in this process). */
-interface ServerCpu {
-  readonly node: number;
-  readonly database: number;
-}
-
-/** Starts measuring the server's CPU; the function it answers ends the window. */
-async function serverCpuMeter({ database, engine }: Opened): Promise<() => Promise<ServerCpu>> {
+/** Starts measuring the server's CPU (this process, all its threads, and its database's Postgres backends); the function it answers ends the window. */
+async function serverCpuMeter({ database, engine }: Opened): Promise<() => Promise<StorageCpu>> {
   const backends = async () =>
     engine === 'postgres'
       ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)).rows.map((r) => r.pid)
@@ -53,7 +48,7 @@ function message(roomId: string): NewChatEvent {
 }
 
 /** `writers` loops appending one 200-byte message each, for `ms`; answers events per second and the server CPU they took. */
-async function appendRate(opened: Opened, writers: number, ms: number): Promise<{ eventsPerSecond: number; events: number; transactions: number; cpu: ServerCpu }> {
+async function appendRate(opened: Opened, writers: number, ms: number): Promise<{ eventsPerSecond: number; events: number; transactions: number; cpu: StorageCpu }> {
   const { store } = opened;
   const actor = randomUUID();
   const rooms = Array.from({ length: 16 }, () => randomUUID());
