@@ -74,7 +74,9 @@ export interface Joining {
  * does not authenticate, and then answers nothing.
  */
 export function openAllJoined(keys: readonly Buffer[], source: Buffer, spans: readonly SealedSpan[], joining: Joining): string {
-  const [open, separator, close] = [joining.open, joining.separator, joining.close].map(asciiCode);
+  const open = asciiCode(joining.open);
+  const separator = asciiCode(joining.separator);
+  const close = asciiCode(joining.close);
   const records = new Int32Array(spans.length * SPAN_FIELDS);
   let associatedBytes = 0;
   // The frame: `open`, `close` and a separator after every plaintext but the last.
@@ -89,7 +91,7 @@ export function openAllJoined(keys: readonly Buffer[], source: Buffer, spans: re
   }
   const associatedData = Buffer.allocUnsafe(associatedBytes);
   const out = Buffer.allocUnsafe(plaintextBytes);
-  out[0] = open!;
+  out[0] = open;
   let adAt = 0;
   let outAt = 1;
   spans.forEach((span, i) => {
@@ -104,9 +106,9 @@ export function openAllJoined(keys: readonly Buffer[], source: Buffer, spans: re
     records[r + 6] = outAt;
     adAt += length;
     outAt += span.ciphertextLength - TAG_BYTES;
-    out[outAt++] = i === spans.length - 1 ? close! : separator!;
+    out[outAt++] = i === spans.length - 1 ? close : separator;
   });
-  if (spans.length === 0) out[outAt++] = close!;
+  if (spans.length === 0) out[outAt++] = close;
   const failed = openMany(Buffer.concat(keys), source, records, associatedData, out);
   if (failed !== -1) throw new DecryptionError(`authentication failed (ciphertext ${failed} of ${spans.length})`);
   return out.toString('utf8', 0, outAt);
