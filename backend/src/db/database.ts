@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
+import { copyOutOn, isCopyOut, type CopyTarget } from './copy-out';
 import { lockDataDir } from './data-dir-lock';
 import { PGliteDialect } from './pglite-dialect';
 import type { Database } from './types';
@@ -88,7 +89,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
  * node-pg answers a simple query of several statements with one result per
  * statement, which Kysely reads as no rows at all. Through this pool such a
  * query answers with its last statement's result, so a caller can send a
- * transaction's first statements and a read in one round trip.
+ * transaction's first statements and a read in one round trip. A
+ * `copyOut` statement answers with the data it copied.
  *
  * Text queries go through node-pg's callback form, not its promise form (a
  * promise and a `.catch` of its own per query, then our `.then`): under a
@@ -103,6 +105,7 @@ function answeringLastStatement(pool: pg.Pool): PostgresPool {
   const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
     query: ((text: unknown, parameters?: readonly unknown[]) => {
       if (typeof text !== 'string') return client.query(text as pg.Submittable);
+      if (isCopyOut(text)) return copyOutOn(client, text, parameters![0] as CopyTarget);
       return new Promise<PostgresQueryResult<unknown>>((resolve, reject) => {
         client.query(text, parameters as unknown[], (error: Error | null, result: pg.QueryResult | pg.QueryResult[]) => {
           if (error) reject(error);

@@ -10,6 +10,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { copyOutToBlob, isCopyOut } from './copy-out';
 
 /**
  * A Kysely dialect over embedded PGlite. PGlite is a single Postgres session, so
@@ -81,12 +82,27 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (isCopyOut(compiled.sql)) return { rows: [{ copy: await this.#copyOut(compiled.sql) } as R] };
     const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters], { rowMode: 'object' });
     const affected = result.affectedRows;
     return {
       rows: result.rows,
       ...(affected !== undefined && compiled.query.kind !== 'SelectQueryNode' ? { numAffectedRows: BigInt(affected) } : {}),
     };
+  }
+
+  /** A `copyOut` statement's output: PGlite writes it to a blob it returns, not to the client. */
+  async #copyOut(text: string): Promise<Buffer> {
+    let blob: Blob | undefined;
+    try {
+      ({ blob } = await this.pglite.query(copyOutToBlob(text)));
+    } catch (error) {
+      // PGlite keeps what a failed COPY wrote to its blob device and returns it ahead of the next COPY's output.
+      await this.pglite._getWrittenBlob();
+      throw error;
+    }
+    if (!blob) throw new Error('PGlite answered a COPY to its blob device without a blob');
+    return Buffer.from(await blob.arrayBuffer());
   }
 
   // eslint-disable-next-line require-yield

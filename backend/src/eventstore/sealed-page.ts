@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { copiedRows, copyOut, type CopyTarget } from '../db/copy-out';
 import type { Database } from '../db/types';
 import type { SealedRow } from './store';
 
@@ -44,9 +45,8 @@ export function sealedRowOf(bytes: Buffer, record: SealedRecord): SealedRow {
 
 /**
  * The most ciphertext bytes one binary page holds (a page stops early
- * rather than exceed it): the page travels in base64, as one value, and must
- * stay well under Postgres's 1 GB per value and V8's 512 M characters per
- * string whatever the events' sizes.
+ * rather than exceed it): the page is one value, and must stay well under
+ * Postgres's 1 GB per value whatever the events' sizes.
  */
 const PAGE_CIPHERTEXT_BYTES = 64 * 1024 * 1024;
 
@@ -56,47 +56,57 @@ const POSTGRES_EPOCH_MS = 946_684_800_000;
 /**
  * Reads the rows after `after` (at most `limit`, in position order) with
  * only what decoding needs, as one value of length-prefixed records: the
- * driver parses one value per page instead of ten fields per row (node-pg's per-row parsing
- * and hex decoding cost about 4 µs of an event's replay; PGlite parses in
- * this thread, where the value also beat a JSON page of the same rows), and
- * the records are read here with Buffer reads. The value travels in
- * base64, not as bytea's hex: Node decodes base64 about 2.5 times as fast,
- * and it is a third shorter to receive as a string. A record is
- * position (int8), version (int4), occurred_at (int8, microseconds since
- * 2000 as `timestamptz` is sent), then stream, type, actor (length -1 for
- * null), key id, nonce, ciphertext and the metadata's JSON text, each as an
- * int4 byte length and its bytes (text as `textsend` sends it, in the
- * client encoding the driver reads as UTF-8). The nonce and ciphertext stay
- * ranges of the value (see `SealedRecords`). The page may hold fewer than
- * `limit` rows (see `PAGE_CIPHERTEXT_BYTES`), never none while rows remain. Its rows are
- * parsed when asked for, after the replay has asked for the next page: a
- * Postgres server then builds that page while this process parses,
- * decrypts and folds this one.
+ * driver parses one value per page instead of ten fields per row (node-pg's
+ * per-row parsing and hex decoding cost about 4 µs of an event's replay;
+ * PGlite parses in this thread, where the value also beat a JSON page of
+ * the same rows), and the records are read here with Buffer reads. The
+ * value comes as COPY's binary output (`copyOut`), bytes as they are:
+ * encoding it as text (base64, as it once travelled) took Postgres more
+ * CPU than building it, and decoding it took this process more than
+ * receiving it. A record is position (int8), version (int4), occurred_at
+ * (int8, microseconds since 2000 as `timestamptz` is sent), then stream,
+ * type, actor (length -1 for null), key id, nonce, ciphertext and the
+ * metadata's JSON text, each as an int4 byte length and its bytes (text as
+ * `textsend` sends it, in the client encoding, UTF-8 on both engines). The
+ * nonce and ciphertext stay ranges of the value (see `SealedRecords`). The
+ * page may hold fewer than `limit` rows (see `PAGE_CIPHERTEXT_BYTES`),
+ * never none while rows remain. Its rows are parsed when asked for, after
+ * the replay has asked for the next page: a Postgres server then builds
+ * that page while this process parses, decrypts and folds this one. The
+ * page's bytes are gathered in `into` (see `copyOut`): they stay valid until
+ * the next page read into it.
  */
-export async function sealedBinaryPage(executor: Kysely<Database>, after: number, limit: number): Promise<SealedPage> {
+export async function sealedBinaryPage(executor: Kysely<Database>, after: number, limit: number, into?: CopyTarget): Promise<SealedPage> {
+  if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`sealedBinaryPage: after ${after}, limit ${limit}`);
   // No `order by` inside string_agg: Postgres 15 sorts an ordered aggregate's input again
   // (spilling a page to disk); the rows arrive in position order, which readRecords checks.
-  const { rows } = await sql<{ records: string | null; last: number | null }>`
-    select max(position) as last, encode(string_agg(int8send(position) || int4send(version) || timestamptz_send(occurred_at)
+  const copy = await copyOut(
+    executor,
+    sql`select max(position), string_agg(int8send(position) || int4send(version) || timestamptz_send(occurred_at)
         || int4send(length(stream)) || stream || int4send(length(type)) || type
         || coalesce(int4send(length(actor)) || actor, int4send(-1)) || int4send(length(key_id)) || key_id
         || int4send(length(nonce)) || nonce || int4send(length(ciphertext)) || ciphertext
-        || int4send(length(metadata)) || metadata, ''::bytea), 'base64') as records
-    from (
-      select position, version, occurred_at, textsend(stream) as stream, textsend(type) as type, textsend(actor) as actor,
-        textsend(key_id) as key_id, nonce, ciphertext, textsend(metadata::text) as metadata,
-        sum(length(ciphertext)) over (order by position rows unbounded preceding) - length(ciphertext) as bytes_before
-      from events where position > ${after} order by position limit ${limit}) as page
-    where bytes_before < ${sql.lit(PAGE_CIPHERTEXT_BYTES)}`.execute(executor);
-  const { records, last } = rows[0]!;
+        || int4send(length(metadata)) || metadata, ''::bytea)
+      from (
+        select position, version, occurred_at, textsend(stream) as stream, textsend(type) as type, textsend(actor) as actor,
+          textsend(key_id) as key_id, nonce, ciphertext, textsend(metadata::text) as metadata,
+          sum(length(ciphertext)) over (order by position rows unbounded preceding) - length(ciphertext) as bytes_before
+        from events where position > ${sql.lit(after)} order by position limit ${sql.lit(limit)}) as page
+      where bytes_before < ${sql.lit(PAGE_CIPHERTEXT_BYTES)}`,
+    into,
+  );
+  const [last, records] = copiedRows(copy)[0]!;
   return {
-    last: last ?? undefined,
+    last: last ? int64At(last, 0) : undefined,
     records: () => {
-      const bytes = records ? Buffer.from(records, 'base64') : Buffer.alloc(0);
+      const bytes = records ?? Buffer.alloc(0);
       return { bytes, rows: readRecords(bytes, after) };
     },
   };
 }
+
+/** Two halves, not readBigInt64BE: exact to 2^53 (positions; times to the year 2285) without a BigInt per field. */
+const int64At = (bytes: Buffer, at: number) => bytes.readInt32BE(at) * 0x1_0000_0000 + bytes.readUInt32BE(at + 4);
 
 /** The rows of a `sealedBinaryPage` value, checking that they follow `after` in position order. */
 function readRecords(records: Buffer, after: number): SealedRecord[] {
@@ -105,10 +115,9 @@ function readRecords(records: Buffer, after: number): SealedRecord[] {
   let at = 0;
   let last = after;
   while (at < records.length) {
-    // Two halves, not readBigInt64BE: exact to 2^53 (positions; times to the year 2285) without a BigInt per field.
-    const position = records.readInt32BE(at) * 0x1_0000_0000 + records.readUInt32BE(at + 4);
+    const position = int64At(records, at);
     const version = records.readInt32BE(at + 8);
-    const micros = records.readInt32BE(at + 12) * 0x1_0000_0000 + records.readUInt32BE(at + 16);
+    const micros = int64At(records, at + 12);
     at += 20;
     const stream = texts.read(STREAM, at);
     at += 4 + texts.length;

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { open, openAllJoined, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
+import { CopyTarget } from '../db/copy-out';
 import { engineOf } from '../db/database';
 import type { Database, EventMetadata, EventRow } from '../db/types';
 import { toAppError } from '../errors/classify';
@@ -218,12 +219,15 @@ export class EventStore {
    * decoded, so the database reads while this process decrypts.
    */
   async *replayPages(executor: Kysely<Database>, pageSize: number): AsyncGenerator<RecordedChatEvent[]> {
-    let next = sealedBinaryPage(executor, 0, pageSize);
+    // Two buffers, taken in turn: a page is decoded (nothing decoded keeps a view of it) before the page after next is read.
+    const targets = [new CopyTarget(), new CopyTarget()];
+    let read = 0;
+    let next = sealedBinaryPage(executor, 0, pageSize, targets[read++ % 2]);
     try {
       for (;;) {
         const page = await next;
         if (page.last === undefined) return;
-        next = sealedBinaryPage(executor, page.last, pageSize);
+        next = sealedBinaryPage(executor, page.last, pageSize, targets[read++ % 2]);
         // Let the driver put that query on the wire (a few promise turns) before parsing and decrypting,
         // which do not yield: else the server would start the next page only once this one was folded.
         await new Promise<void>((resolve) => setImmediate(resolve));
