@@ -89,7 +89,6 @@ export function copyOutOn(client: pg.ClientBase, text: string, into: CopyTarget)
 /** A node-pg submittable: a simple query whose answer is COPY data. */
 class CopyOutQuery implements pg.Submittable {
   #length = 0;
-  #error: Error | undefined;
 
   constructor(
     readonly text: string,
@@ -113,21 +112,21 @@ class CopyOutQuery implements pg.Submittable {
     this.#length += chunk.length;
   }
 
-  /** node-pg stops routing to a query that failed: it settles here. */
+  /** node-pg stops routing to a query that failed (no ReadyForQuery follows for it): it settles here. */
   handleError(error: Error): void {
-    this.#error ??= error;
     this.reject(error);
   }
 
   handleReadyForQuery(): void {
-    if (this.#error) return;
     this.resolve({ rows: [{ copy: this.into.buffer.subarray(0, this.#length) }] });
   }
 
-  // COPY answers none of these; node-pg calls them only on the active query of an ordinary one.
+  /** COPY's CommandComplete (`COPY n`) carries nothing the output does not. */
+  handleCommandComplete(): void {}
+
+  // COPY answers none of these; they are here so that a server answering otherwise meets no missing method in node-pg's dispatch.
   handleRowDescription(): void {}
   handleDataRow(): void {}
-  handleCommandComplete(): void {}
   handleEmptyQuery(): void {}
   handlePortalSuspended(): void {}
   handleCopyInResponse(): void {}

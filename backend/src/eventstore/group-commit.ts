@@ -25,8 +25,9 @@ export const SPLIT_AT = 16;
  * commit. At most two batches are in flight; their outcomes settle apart.
  * For that overlap something must be waiting when a batch hands off: a batch
  * that starts with no other in flight takes only half of a long queue
- * (`splitAt`, where the writer can overlap batches at all). Else writers that each wait for their last append (a closed
- * loop) all ride in every batch and leave the next one nothing to overlap.
+ * (`splitAt`, where the writer can overlap batches at all). Else writers that
+ * each wait for their last append (a closed loop) all ride in every batch
+ * and leave the next one nothing to overlap.
  */
 export class GroupCommitter<Req, Res> {
   readonly #queue: { request: Req; resolve: (value: Res) => void; reject: (error: unknown) => void }[] = [];
