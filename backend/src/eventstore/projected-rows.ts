@@ -6,6 +6,13 @@ export interface ProjectedRows {
   row(table: ProjectionTable, id: string): Readonly<Record<string, unknown>> | undefined;
 }
 
+/**
+ * The projection rows a batch's events touch, by table name: their ids, and
+ * those of them the events make new (ids the deciders minted, such as a new
+ * message's), which an append may take for absent without reading them.
+ */
+export type TouchedIds = ReadonlyMap<string, { readonly ids: readonly string[]; readonly fresh: ReadonlySet<string> }>;
+
 /** What a batch wrote to one projection table: its rows as now (JSON values, timestamps as strings), and the ids it removed. */
 export interface TableWrites {
   readonly rows: readonly Readonly<Record<string, unknown>>[];

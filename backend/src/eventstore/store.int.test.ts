@@ -65,6 +65,9 @@ async function lockWaiters(db: Kysely<Database>, count: number): Promise<void> {
   }
 }
 
+/** How a batch's check of the chain's end (`append_expect_state`) at `position` starts in the query text. */
+const checkOf = (position: number) => `(E'[${position},"`;
+
 function storeOn(handle: DatabaseHandle, masterKey: Buffer) {
   return new EventStore(handle.db, new Keyring(handle.db, masterKey), liveProjector(allProjections));
 }
@@ -182,22 +185,63 @@ describeEachEngine('event store', (engine) => {
   });
 
   it('runs the commit signal inside each batch that appends, given its last position', async () => {
-    const signalled: number[] = [];
-    const stop = store.signalInCommit((position) => {
-      signalled.push(position);
-      // Refused outside a transaction block: the append would fail if the signal ran after the commit.
-      return `savepoint signalled_${position}`;
-    });
+    // The signal records where it ran: inside the append's transaction, the events' rows have given it an id already.
+    await sql`create table if not exists commit_signals (position bigint, in_append boolean)`.execute(handle.db);
+    await sql`delete from commit_signals`.execute(handle.db);
+    const stop = store.signalInCommit((position) => `insert into commit_signals values (${position}, txid_current_if_assigned() is not null)`);
     try {
       const room = randomUUID();
       const commandId = randomUUID();
       const first = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room), sent(room)] });
+      // A repeat may be taken for new by a batch that does not read: that try aborts under the lock, its signal with it.
       const repeat = await store.append({ actor, commandId, occurredAt: new Date(), events: [sent(room)] });
       expect(repeat.duplicate).toBe(true);
-      expect(signalled).toEqual([first.positions[1]]);
+      const { rows } = await sql<{ position: string; in_append: boolean }>`select position::text, in_append from commit_signals`.execute(handle.db);
+      expect(rows).toEqual([{ position: String(first.positions[1]), in_append: true }]);
     } finally {
       stop();
     }
+  });
+
+  it('decides on what it knows, without reading, while it is the only writer; a rebuild of the projections makes it read again', async () => {
+    const room = randomUUID();
+    const stream = `room-${room}`;
+    const names: unknown[] = [];
+    const guard = (rows: ProjectedRows) => void names.push(rows.row('rooms', room)?.name);
+    await store.append({ actor, occurredAt: new Date(), events: [created(room)], expected: { [stream]: 'no_stream' } });
+    // Reads the sender's membership row (the room's row and stream the first batch wrote are known).
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 1 }, guard });
+    const fromMemory = store.decidedFromMemoryCount;
+    // Every row and stream is known now: the next batch decides on them (a new message's row is taken for new).
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 2 }, guard });
+    expect(store.decidedFromMemoryCount).toBe(fromMemory + 1);
+    // A replay that repaired a row raises the generation: what this store knew of the row must not be decided on.
+    await sql`update rooms set name = 'rebuilt' where id = ${room}`.execute(handle.db);
+    await sql`update projection_generation set generation = generation + 1 where singleton = 1`.execute(handle.db);
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 3 }, guard });
+    expect(store.decidedFromMemoryCount).toBe(fromMemory + 1);
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)], expected: { [stream]: 4 }, guard });
+    expect(store.decidedFromMemoryCount).toBe(fromMemory + 2);
+    // The third append decided twice: on the row it knew (refused under the lock), then on the row it read.
+    expect(names).toEqual(['pipelined', 'pipelined', 'pipelined', 'rebuilt', 'rebuilt']);
+    expect((await store.readStream(stream)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('checks under the lock that a row it took for new does not exist, and decides again on a read if it does', async () => {
+    const room = randomUUID();
+    await store.append({ actor, occurredAt: new Date(), events: [sent(room)] });
+    const message = sent(room, 'second');
+    const { messageId } = message.data as { messageId: string };
+    // A row with the new message's id, written behind the store's back (nothing moves the chain).
+    await sql`insert into messages (id, room_id, author_id, position, body_position, sent_at, edited_at, deleted)
+      values (${messageId}, ${room}, 'someone-else', 1, 1, now(), null, false)`.execute(handle.db);
+    const fromMemory = store.decidedFromMemoryCount;
+    const [position] = (await store.append({ actor, occurredAt: new Date(), events: [message] })).positions;
+    expect(store.decidedFromMemoryCount).toBe(fromMemory);
+    // Decided on the row as it is: the message's row is not overwritten.
+    const { rows } = await sql<{ author_id: string; position: string }>`select author_id, position::text from messages where id = ${messageId}`.execute(handle.db);
+    expect(rows).toEqual([{ author_id: 'someone-else', position: '1' }]);
+    expect((await store.readStream(`room-${room}`)).map((e) => e.position)).toEqual([position! - 1, position]);
   });
 
   it('isolates a failing request from the rest of its batch', async () => {
@@ -283,7 +327,7 @@ describeEachEngine('event store', (engine) => {
       // The first batch's session dies while it waits: its events never commit.
       const killed = await sql<{ n: number }>`
         select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-        where query like ${`%append_expect_head(${head}, %`} and pid <> pg_backend_pid()`.execute(handle.db);
+        where query like ${`%${checkOf(head)}%`} and pid <> pg_backend_pid()`.execute(handle.db);
       expect(killed.rows[0]!.n).toBe(1);
       return [first, second];
     });
@@ -316,8 +360,8 @@ describeEachEngine('event store', (engine) => {
     expect((outcomes[lost] as PromiseRejectedResult).reason).toMatchObject({ code: 'version_conflict' });
     expect(stores.map((s, i) => s.redecidedCount - before[i]!)).toEqual(stores.map((_, i) => (i === lost ? 1 : 0)));
 
-    /** Where the loser's next append waits for the lock: after its read (`append_expect_head`) or before it. */
-    const waitsAfterItsRead = async () => {
+    /** Where the loser's next append waits for the lock: having decided (its check of the chain's end follows the lock) or before its read. */
+    const waitsDecided = async () => {
       const waited = await withAppendsLocked(handle.db, store, async (waiters) => {
         const append = stores[lost]!.append({ actor, occurredAt: new Date(), events: [sent(room)] });
         await waiters(1);
@@ -327,11 +371,11 @@ describeEachEngine('event store', (engine) => {
       });
       await waited.append;
       expect(waited.queries).toHaveLength(1);
-      return waited.queries[0]!.includes('append_expect_head');
+      return waited.queries[0]!.includes(checkOf((await store.head()) - 1));
     };
-    expect(await waitsAfterItsRead()).toBe(false);
+    expect(await waitsDecided()).toBe(false);
     // That locked read found the chain where the loser's last batch left it: it decides before the lock again.
-    expect(await waitsAfterItsRead()).toBe(true);
+    expect(await waitsDecided()).toBe(true);
     expect((await store.readStream(stream)).map((e) => e.version)).toEqual([1, 2, 3]);
   });
 

@@ -10,7 +10,8 @@ import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEven
 import { GroupCommitter, SPLIT_AT, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
 import { jsonLiteral } from './json-literal';
-import { projectedRows, withChanges, type ProjectedRows, type RowChanges } from './projected-rows';
+import { KnownState, sameEnd, type ChainEnd, type KnownBatchState } from './known-state';
+import { projectedRows, withChanges, type ProjectedRows, type RowChanges, type TouchedIds } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
 import { sealedBinaryPage, sealedRowOf, type SealedRecords } from './sealed-page';
 
@@ -93,13 +94,16 @@ export interface Projector {
   /** Learns, once, what it needs of the schema; cheap after the first call. */
   prepare(db: Kysely<Database>): Promise<void>;
   /**
-   * A `json` object of the rows `events` may touch, from table name to its
-   * rows (each with its `id`: guards look them up so), with no bind
-   * parameters but `jsonLiteral`s (it travels with the batch's `begin`). Built
-   * before the batch's outcomes are known, so it may name events that end
-   * up not recorded.
+   * The rows `events` may touch, by table. Asked before the batch's
+   * outcomes are known, so it may name events that end up not recorded.
    */
-  touchedRows(events: readonly RecordedChatEvent[]): RawBuilder<unknown>;
+  touchedIds(events: readonly RecordedChatEvent[]): TouchedIds;
+  /**
+   * A `json` object of the rows `ids` names, from table name to its rows
+   * (each with its `id`: guards look them up so), with no bind parameters
+   * but `jsonLiteral`s (it travels with the batch's `begin`).
+   */
+  touchedRows(ids: TouchedIds): RawBuilder<unknown>;
   /**
    * Folds the recorded events into those rows; answers data-modifying
    * statements (each fit for a `WITH`, with no bind parameters but
@@ -117,8 +121,12 @@ export type CommitListener = (events: readonly RecordedChatEvent[]) => void;
 // needs each row's predecessor, and positions become commit-ordered.
 const APPEND_LOCK = 0x63686174;
 const APPEND_LOCK_STATEMENT = `select pg_advisory_xact_lock(${APPEND_LOCK})`;
-/** What `append_expect_head` raises when the chain no longer ends where a batch decided it did. */
+/** What `append_expect_state` raises when the chain no longer ends where a batch decided it did, or the projections were rebuilt. */
 const CHAIN_MOVED = 'CL001';
+/** What `append_expect_state` raises when a row or command id a batch took for new exists. */
+const TAKEN = 'CL002';
+/** What Postgres answers a `PREPARE` of a name this session has prepared already. */
+const ALREADY_PREPARED = '42P05';
 const MAX_BATCH_REQUESTS = 256;
 /** What PGlite answers a query of several commands with. */
 const SYNTAX_ERROR = '42601';
@@ -143,6 +151,11 @@ export class EventStore {
   /** Set when a batch found the chain moved (another node appended, or a batch ahead failed): batches then read under the lock until it is this store's again. */
   #contended = false;
   #redecided = 0;
+  /** What batches decide on, as of the end the latest batch leaves: lets a batch skip its read. */
+  readonly #known = new KnownState();
+  #decidedFromMemory = 0;
+  /** The write statements some session of the pool is known to have prepared. */
+  readonly #prepared = new Set<string>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -176,6 +189,11 @@ export class EventStore {
   /** How many batches found the chain moved under the lock and decided again (appends from another node, or a batch ahead that failed). */
   get redecidedCount(): number {
     return this.#redecided;
+  }
+
+  /** How many batches decided on what this store knew, without reading, and held under the lock (see `KnownState`). */
+  get decidedFromMemoryCount(): number {
+    return this.#decidedFromMemory;
   }
 
   /** Waits until every append submitted so far has committed or failed. */
@@ -405,13 +423,13 @@ export class EventStore {
   async #writeBatch(requests: readonly AppendRequest[], handOff: () => void): Promise<Outcome<AppendResult>[]> {
     const keys = await this.keyring.keysFor(requests.flatMap((r) => r.events.map((e) => dataSubjectOf(e, r.actor))));
     await this.projector.prepare(this.db);
-    // Built before the lock: only running it needs the lock.
-    const stateQuery = this.#stateQuery(requests);
+    const plan = this.#planOf(requests);
     const written = this.db.connection().execute(async (connection) => {
       try {
-        return await this.#decideAndWrite(connection, requests, keys, stateQuery, handOff);
+        return await this.#decideAndWrite(connection, requests, keys, plan, handOff);
       } catch (error) {
-        // The connection goes back to the pool: never with a transaction open.
+        // The connection goes back to the pool: never with a transaction open. Nothing known survives a failure.
+        this.#known.forget();
         await sql`rollback`.execute(connection).catch(() => {});
         throw error;
       }
@@ -431,69 +449,98 @@ export class EventStore {
   }
 
   /**
-   * The batch's transaction in two round trips where the driver allows. The
-   * first begins and reads what the batch decides on, without the append
-   * lock; the second takes the lock, checks that the chain still ends where
-   * the batch's state said (`append_expect_head`), writes and commits. So
-   * the read and the deciding, sealing and chaining overlap the previous
-   * batch's commit instead of holding the lock: when the read did not see
-   * that batch yet, its outcome (`BatchEnd`) is laid over the read. If the
-   * check fails (another writer appended, or that batch did not commit), the
-   * batch decides again on a read made under the lock, as do the batches
-   * after it until the chain is this store's alone again. Hands off to the
-   * next batch as its write leaves.
+   * The batch's transaction, in one round trip where the driver allows and
+   * this store knows what the batch decides on (`KnownState`: it is the only
+   * writer, and every stream and row the batch touches is known): it takes
+   * the lock, checks that the chain and the projections are still where
+   * that state says and that what it took for new is new
+   * (`append_expect_state`), writes and commits. Else in two: the first
+   * begins and reads what the batch decides on, without the append lock; the
+   * second takes the lock, checks, writes and commits. So the read and the
+   * deciding, sealing and chaining overlap the previous batch's commit
+   * instead of holding the lock: when the read did not see that batch yet,
+   * its outcome (`BatchEnd`) is laid over the read. If a check fails
+   * (another writer appended, that batch did not commit, a replay rebuilt
+   * the projections, a guess was wrong), the batch decides again on a read
+   * made under the lock; after a moved chain, so do the batches after it
+   * until the chain is this store's alone again. Hands off to the next batch
+   * as its write leaves.
    */
-  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, stateQuery: SimpleStatement, handOff: () => void) {
+  async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, plan: BatchPlan, handOff: () => void) {
     if (!this.#contended) {
-      const written = await this.#attempt(tx, requests, keys, stateQuery, handOff, false);
-      if (written) return written;
-      this.#contended = true;
-      this.#redecided++;
-      await this.#send(tx, ['rollback']);
+      const known = this.#known.stateFor(plan.streams, plan.ids);
+      if (known) {
+        const written = await this.#attempt(tx, requests, keys, plan, handOff, known);
+        if (written) {
+          this.#decidedFromMemory++;
+          return written;
+        }
+        this.#known.forget();
+        await this.#send(tx, ['rollback']);
+      } else {
+        const written = await this.#attempt(tx, requests, keys, plan, handOff, 'read');
+        if (written) return written;
+        this.#contended = true;
+        this.#redecided++;
+        await this.#send(tx, ['rollback']);
+      }
     }
-    return (await this.#attempt(tx, requests, keys, stateQuery, handOff, true))!;
+    return (await this.#attempt(tx, requests, keys, plan, handOff, 'locked'))!;
   }
 
   /**
-   * One try at the batch's transaction: under the lock from the start
-   * (`locked`), or checked under it at the end; answers undefined when that
-   * check failed (the transaction is then aborted, not rolled back).
+   * One try at the batch's transaction: on `known` state with no read, on a
+   * read made before the lock (`read`), or under the lock from the start
+   * (`locked`). Answers undefined when a check under the lock failed (the
+   * transaction is then aborted, not rolled back).
    */
   async #attempt(
     tx: Kysely<Database>,
     requests: readonly AppendRequest[],
     keys: Map<string, DataKey>,
-    stateQuery: SimpleStatement,
+    plan: BatchPlan,
     handOff: () => void,
-    locked: boolean,
+    from: KnownBatchState | 'read' | 'locked',
   ): Promise<{ outcomes: Outcome<AppendResult>[]; recorded: RecordedChatEvent[] } | undefined> {
-    let state = stateOf(await this.#begin(tx, stateQuery, locked));
-    const previous = this.#lastBatch;
-    if (locked) {
-      // Nobody else appended since this store's last batch: the next batch may decide before the lock again.
-      if (previous && sameEnd(state.end, previous.to)) this.#contended = false;
-    } else if (previous && sameEnd(state.end, previous.from)) state = continued(state, previous);
+    const known = typeof from === 'object' ? from : undefined;
+    let state: BatchState = known
+      ? { ...known, seen: new Map(), prepared: [...this.#prepared] }
+      : stateOf(await this.#begin(tx, plan.read(), from === 'locked'));
+    if (!known) {
+      const previous = this.#lastBatch;
+      if (from === 'locked') {
+        // Nobody else appended since this store's last batch: the next batch may decide before the lock again.
+        if (previous && sameEnd(state.end, previous.to)) this.#contended = false;
+      } else if (previous && sameEnd(state.end, previous.from)) state = continued(state, previous);
+      this.#known.learn(state, plan.streams, plan.ids);
+      for (const name of state.prepared) this.#prepared.add(name);
+    }
     const batch = decide(state, requests, keys);
     // With nothing recorded it answers no statements and no changes.
     const projected = this.projector.writes(state.touched, batch.recorded);
-    const write = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements).runIn(state.prepared) : [];
+    const writeStatement = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements) : undefined;
+    const write = writeStatement?.runIn(state.prepared) ?? [];
     const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
-    const check = locked ? [] : [APPEND_LOCK_STATEMENT, expectEnd(state.end)];
-    this.#lastBatch = {
-      from: state.end,
-      to: batch.end,
-      versions: new Map(batch.streams.map(({ stream, version }) => [stream, version])),
-      commands: batch.inBatch,
-      changes: projected.changes,
-    };
-    // The next batch may begin, read and decide while this one commits.
+    const checkStatement = from === 'locked' ? undefined : this.#checkStatement(state, known ? plan.commandIds : [], known?.fresh ?? new Map());
+    const check = checkStatement?.runIn(state.prepared) ?? [];
+    const versions = new Map(batch.streams.map(({ stream, version }) => [stream, version]));
+    this.#lastBatch = { from: state.end, to: batch.end, versions, commands: batch.inBatch, changes: projected.changes };
+    this.#known.advance(state.end, batch.end, versions, projected.changes);
+    const sent = this.#send(tx, [...(known ? ['begin', INDEXED_PLANS] : []), ...(checkStatement ? [APPEND_LOCK_STATEMENT] : []), ...check, ...write, ...signal, 'commit']);
+    // The next batch may begin, read and decide while this one commits. Once this one is on its way: else the next,
+    // which need not read, could reach the lock first, and find the chain short of where it decided it would end.
     handOff();
     try {
-      await this.#send(tx, [...check, ...write, ...signal, 'commit']);
+      await sent;
     } catch (error) {
-      if (!locked && (error as { code?: string }).code === CHAIN_MOVED) return undefined;
+      const code = (error as { code?: string }).code;
+      if (from !== 'locked' && code === CHAIN_MOVED) return undefined;
+      // The known state's guesses: a command id or new row that exists, a statement this session has not prepared (or has).
+      if (known && (code === TAKEN || code === UNKNOWN_STATEMENT || code === ALREADY_PREPARED)) return undefined;
       throw error;
     }
+    if (write.length > 1) this.#prepared.add(writeStatement!.name);
+    if (check.length > 1) this.#prepared.add(checkStatement!.name);
     return { outcomes: batch.outcomes, recorded: batch.recorded };
   }
 
@@ -517,31 +564,62 @@ export class EventStore {
     }
   }
 
+  /** What a batch touches (streams, projection rows, command ids), with its read, built when first asked for. */
+  #planOf(requests: readonly AppendRequest[]): BatchPlan {
+    const commandIds = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
+    const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
+    const ids = this.projector.touchedIds(requests.flatMap((r) => r.events.map((e) => recordedAs(e, 0, 0, r, {}))));
+    let read: SimpleStatement | undefined;
+    return { commandIds, streams, ids, read: () => (read ??= this.#stateQuery(commandIds, streams, ids)) };
+  }
+
   /**
    * The statement reading everything a batch decides on: the chain head, the
-   * command ids already recorded, the streams' versions, the projection
-   * rows its events may touch, and which write statements this session has
-   * prepared. Its lists are JSON constants, not bind parameters, so it can
-   * travel with the begin and the lock; it is executed as a statement
-   * prepared once per session, as the write is.
+   * projections' generation, the command ids already recorded, the streams'
+   * versions, the projection rows its events may touch, and which write
+   * statements this session has prepared. Its lists are JSON constants, not
+   * bind parameters, so it can travel with the begin and the lock; it is
+   * executed as a statement prepared once per session, as the write is.
    */
-  #stateQuery(requests: readonly AppendRequest[]): SimpleStatement {
-    const ids = requests.flatMap((r) => (r.commandId ? [r.commandId] : []));
-    const streams = [...new Set(requests.flatMap((r) => r.events.map((e) => e.stream)))];
-    const provisional = requests.flatMap((r) =>
-      r.events.map((e) => recordedAs(e, 0, 0, r, {})),
-    );
+  #stateQuery(commandIds: readonly string[], streams: readonly string[], touched: TouchedIds): SimpleStatement {
     const query = sql`
       select head.position, head.hash,
+        (select generation from projection_generation where singleton = 1) as generation,
         (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
-          where command_id = any(array(select json_array_elements_text(${jsonLiteral(ids)})))) as commands,
+          where command_id = any(array(select json_array_elements_text(${jsonLiteral(commandIds)})))) as commands,
         (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
           where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
-        ${this.projector.touchedRows(provisional)} as touched,
+        ${this.projector.touchedRows(touched)} as touched,
         array(select name from pg_prepared_statements where starts_with(name, ${sql.lit(PREPARED_PREFIX)})) as prepared
       from (select 1) as one
       left join lateral (select position, hash from events order by position desc limit 1) as head on true`;
     return SimpleStatement.compile(query, this.db);
+  }
+
+  /**
+   * The check, under the append lock, that the chain still ends and the
+   * projections' generation still is where `state` says, and that none of
+   * `commandIds` is recorded and none of the `fresh` rows exists (what a
+   * batch that did not read took for new); `append_expect_state` raises
+   * `CHAIN_MOVED` or `TAKEN` if not. Its values are JSON constants, so its
+   * text is the same for every batch of the same shape and is prepared once
+   * per session.
+   */
+  #checkStatement(state: { end: ChainEnd; generation: number }, commandIds: readonly string[], fresh: ReadonlyMap<string, readonly string[]>): SimpleStatement {
+    const taken = [
+      ...(commandIds.length > 0
+        ? [sql`exists (select 1 from commands where command_id = any(array(select json_array_elements_text(${jsonLiteral(commandIds)}))))`]
+        : []),
+      ...[...fresh].map(
+        ([table, ids]) => sql`exists (select 1 from ${sql.table(table)} where id = any(array(select json_array_elements_text(${jsonLiteral(ids)}))))`,
+      ),
+    ];
+    const end = jsonLiteral([state.end.position, state.end.hash.toString('hex'), state.generation]);
+    return SimpleStatement.compile(
+      sql`select append_expect_state((${end} ->> 0)::bigint, decode(${end} ->> 1, 'hex'), (${end} ->> 2)::bigint,
+        ${taken.length === 0 ? sql`false` : sql.join(taken, sql` or `)})`,
+      this.db,
+    );
   }
 
   /**
@@ -622,6 +700,7 @@ export class EventStore {
 interface StateRow {
   position: number | null;
   hash: Buffer | null;
+  generation: number | string;
   commands: [string, string | null, number[]][];
   streams: Record<string, number>;
   touched: unknown;
@@ -629,16 +708,13 @@ interface StateRow {
   prepared: string[];
 }
 
-/** Where the chain ends: its last row's position and hash (0 and the genesis hash while the log is empty). */
-interface ChainEnd {
-  readonly position: number;
-  readonly hash: Buffer;
+/** What a batch touches, and the statement reading it (built when first asked for). */
+interface BatchPlan {
+  readonly commandIds: readonly string[];
+  readonly streams: readonly string[];
+  readonly ids: TouchedIds;
+  readonly read: () => SimpleStatement;
 }
-
-const sameEnd = (a: ChainEnd, b: ChainEnd) => a.position === b.position && a.hash.equals(b.hash);
-
-/** The check, under the append lock, that the chain still ends at `end`; raises `CHAIN_MOVED` if not. */
-const expectEnd = (end: ChainEnd) => `select append_expect_head(${end.position}, decode('${end.hash.toString('hex')}', 'hex'))`;
 
 /** A command id's recorded result: who sent it and the positions its events got. */
 interface CommandResult {
@@ -649,6 +725,8 @@ interface CommandResult {
 /** What a batch decides on: where the chain ends, the command ids already recorded, the streams' versions, the projection rows. */
 interface BatchState {
   readonly end: ChainEnd;
+  /** The projections' generation (see `append_expect_state`). */
+  readonly generation: number;
   readonly seen: ReadonlyMap<string, CommandResult>;
   readonly versions: ReadonlyMap<string, number>;
   /** What the projector's `touchedRows` read. */
@@ -678,6 +756,7 @@ function stateOf(row: StateRow): BatchState {
   for (const [id, actor, positions] of row.commands) seen.set(id, { actor, positions: positions.map(Number) });
   return {
     end: { position: row.position === null ? 0 : Number(row.position), hash: row.hash ?? GENESIS_HASH },
+    generation: Number(row.generation),
     seen,
     versions: new Map(Object.entries(row.streams)),
     touched: row.touched,
@@ -689,6 +768,7 @@ function stateOf(row: StateRow): BatchState {
 function continued(state: BatchState, batch: BatchEnd): BatchState {
   return {
     end: batch.to,
+    generation: state.generation,
     seen: new Map([...state.seen, ...batch.commands]),
     versions: new Map([...state.versions, ...batch.versions]),
     touched: withChanges(state.touched, batch.changes),

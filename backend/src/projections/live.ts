@@ -30,15 +30,20 @@ export function liveProjector(projections: readonly Projection[]): Projector {
       known = await timestamps;
     },
 
-    touchedRows(events) {
-      const parts = projections.flatMap((projection) => {
-        const ids = [...new Set(events.flatMap((e) => projection.keys(e)))];
-        if (ids.length === 0) return [];
-        return [
-          sql`${sql.lit(projection.table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(projection.table)} t
-            where t.id = any(array(select json_array_elements_text(${jsonLiteral(ids)}))))`,
-        ];
-      });
+    touchedIds(events) {
+      const ids = new Map<string, { ids: string[]; fresh: Set<string> }>();
+      for (const projection of projections) {
+        const keys = [...new Set(events.flatMap((e) => projection.keys(e)))];
+        if (keys.length > 0) ids.set(projection.table, { ids: keys, fresh: new Set(events.flatMap((e) => projection.fresh?.(e) ?? [])) });
+      }
+      return ids;
+    },
+
+    touchedRows(ids) {
+      const parts = [...ids].map(
+        ([table, { ids: keys }]) => sql`${sql.lit(table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(table)} t
+            where t.id = any(array(select json_array_elements_text(${jsonLiteral(keys)}))))`,
+      );
       return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
     },
 

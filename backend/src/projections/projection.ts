@@ -10,6 +10,13 @@ export interface Projection<T extends ProjectionTable = ProjectionTable> {
   readonly table: T;
   /** Ids of the rows this event may change (none for unrelated events). */
   keys(event: RecordedChatEvent): readonly string[];
+  /**
+   * Of `keys`, the ids whose rows this event is expected to bring into being
+   * (a new message's, a new session's). An append may take them for absent
+   * without reading them: it checks under its lock that none exists, and a
+   * wrong guess only costs it a second try. Optional: none.
+   */
+  fresh?(event: RecordedChatEvent): readonly string[];
   /** The row's next state; `undefined` means the row does not (or no longer) exist. Pure. */
   evolve(row: ProjectionRow<T> | undefined, event: RecordedChatEvent, id: string): ProjectionRow<T> | undefined;
 }

@@ -45,6 +45,8 @@ export async function replayProjections(
 ): Promise<ReplayReport> {
   return db.transaction().execute(async (tx) => {
     await store.lockAppends(tx);
+    // Appenders that decided on projection rows they knew from before must decide again (see append_expect_state).
+    await sql`update projection_generation set generation = generation + 1 where singleton = 1`.execute(tx);
     const before = await checksums(tx, projections);
     // Appends are locked out, so every committed row is final: the count is exact.
     const total = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(tx)).rows[0]!.n);

@@ -4,6 +4,7 @@ import type { Projection } from '../../projections/projection';
 export const sessionsProjection: Projection<'sessions'> = {
   table: 'sessions',
   keys: (event) => (event.type === 'session.started' || event.type === 'session.ended' ? [event.data.sessionId] : []),
+  fresh: (event) => (event.type === 'session.started' ? [event.data.sessionId] : []),
   evolve(row, event) {
     switch (event.type) {
       case 'session.started':

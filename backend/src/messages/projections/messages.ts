@@ -13,6 +13,7 @@ export const messagesProjection: Projection<'messages'> = {
       : event.type === 'file.uploaded'
         ? [event.data.uploadId]
         : [],
+  fresh: (event) => (event.type === 'message.sent' ? [event.data.messageId] : event.type === 'file.uploaded' ? [event.data.uploadId] : []),
   evolve(row, event) {
     switch (event.type) {
       // An upload is a timeline item too: its id is the upload's, its "body" the upload event.

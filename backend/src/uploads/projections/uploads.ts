@@ -11,6 +11,7 @@ export const uploadsProjection: Projection<'uploads'> = {
   table: 'uploads',
   keys: (event) =>
     event.type === 'file.uploaded' ? [event.data.uploadId] : event.type === 'message.deleted' ? [event.data.messageId] : [],
+  fresh: (event) => (event.type === 'file.uploaded' ? [event.data.uploadId] : []),
   evolve(row, event) {
     switch (event.type) {
       case 'file.uploaded':
