@@ -7,9 +7,9 @@ import { up as createAppendExpectHead } from './0006_append_expect_head';
  * the projections' generation, which `make replay` raises when it rebuilds
  * them (their rows may then differ while the chain did not move), and
  * refuses with `CL002` an append that assumed new a row or command id that
- * exists (`taken`, computed by the caller under the lock). A moved chain or
- * generation raises `CL001`. Either way the append decides again on what it
- * reads under the lock.
+ * exists (`taken`, computed by the caller under the lock). A moved chain
+ * raises `CL001`, a new generation `CL003`. Either way the append decides
+ * again on what it reads under the lock.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // One row, read by its key: the append plans with sequential scans off, and a scan priced that high would be JIT-compiled.
@@ -25,7 +25,7 @@ export async function up(db: Kysely<any>): Promise<void> {
           using errcode = 'CL001';
       end if;
       if expected_generation is distinct from (select generation from projection_generation where singleton = 1) then
-        raise exception 'the projections were rebuilt since this append read them' using errcode = 'CL001';
+        raise exception 'the projections were rebuilt since this append read them' using errcode = 'CL003';
       end if;
       if taken then
         raise exception 'a row or command id this append took for new exists' using errcode = 'CL002';

@@ -32,7 +32,7 @@ export interface KnownBatchState extends ReadState {
  * longest ago is forgotten (a batch that needs it reads it again). Rows of
  * rooms and memberships are written by every message, so they stay.
  */
-const CAPACITY = 50_000;
+const CAPACITY = 20_000;
 
 /**
  * What this store knows of the state appends decide on (stream versions and

@@ -121,10 +121,15 @@ export type CommitListener = (events: readonly RecordedChatEvent[]) => void;
 // needs each row's predecessor, and positions become commit-ordered.
 const APPEND_LOCK = 0x63686174;
 const APPEND_LOCK_STATEMENT = `select pg_advisory_xact_lock(${APPEND_LOCK})`;
-/** What `append_expect_state` raises when the chain no longer ends where a batch decided it did, or the projections were rebuilt. */
-const CHAIN_MOVED = 'CL001';
+/** What `append_expect_state` raises when the chain no longer ends where a batch decided it did. */
+const CHAIN_MOVED = 'CL001' as const;
+/** What `append_expect_state` raises when the projections were rebuilt (`make replay`) since a batch read them. */
+const REBUILT = 'CL003' as const;
 /** What `append_expect_state` raises when a row or command id a batch took for new exists. */
-const TAKEN = 'CL002';
+const TAKEN = 'CL002' as const;
+/** The names of the append statements this session has prepared. */
+const PREPARED_NAMES = `array(select name from pg_prepared_statements where starts_with(name, '${PREPARED_PREFIX}'))`;
+const PREPARED_STATEMENTS = `select ${PREPARED_NAMES} as names`;
 /** What Postgres answers a `PREPARE` of a name this session has prepared already. */
 const ALREADY_PREPARED = '42P05';
 const MAX_BATCH_REQUESTS = 256;
@@ -471,28 +476,32 @@ export class EventStore {
       const known = this.#known.stateFor(plan.streams, plan.ids);
       if (known) {
         const written = await this.#attempt(tx, requests, keys, plan, handOff, known);
-        if (written) {
+        if (typeof written === 'object') {
           this.#decidedFromMemory++;
           return written;
         }
         this.#known.forget();
+        if (written === CHAIN_MOVED) {
+          this.#contended = true;
+          this.#redecided++;
+        }
         await this.#send(tx, ['rollback']);
       } else {
         const written = await this.#attempt(tx, requests, keys, plan, handOff, 'read');
-        if (written) return written;
+        if (typeof written === 'object') return written;
         this.#contended = true;
         this.#redecided++;
         await this.#send(tx, ['rollback']);
       }
     }
-    return (await this.#attempt(tx, requests, keys, plan, handOff, 'locked'))!;
+    return (await this.#attempt(tx, requests, keys, plan, handOff, 'locked')) as Written;
   }
 
   /**
    * One try at the batch's transaction: on `known` state with no read, on a
    * read made before the lock (`read`), or under the lock from the start
-   * (`locked`). Answers undefined when a check under the lock failed (the
-   * transaction is then aborted, not rolled back).
+   * (`locked`). Answers the code of the check under the lock that failed
+   * instead (the transaction is then aborted, not rolled back).
    */
   async #attempt(
     tx: Kysely<Database>,
@@ -501,7 +510,7 @@ export class EventStore {
     plan: BatchPlan,
     handOff: () => void,
     from: KnownBatchState | 'read' | 'locked',
-  ): Promise<{ outcomes: Outcome<AppendResult>[]; recorded: RecordedChatEvent[] } | undefined> {
+  ): Promise<Written | typeof CHAIN_MOVED | typeof REBUILT | typeof TAKEN> {
     const known = typeof from === 'object' ? from : undefined;
     let state: BatchState = known
       ? { ...known, seen: new Map(), prepared: [...this.#prepared] }
@@ -519,28 +528,42 @@ export class EventStore {
     // With nothing recorded it answers no statements and no changes.
     const projected = this.projector.writes(state.touched, batch.recorded);
     const writeStatement = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements) : undefined;
-    const write = writeStatement?.runIn(state.prepared) ?? [];
     const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
     const checkStatement = from === 'locked' ? undefined : this.#checkStatement(state, known ? plan.commandIds : [], known?.fresh ?? new Map());
-    const check = checkStatement?.runIn(state.prepared) ?? [];
+    const prepared = (statement: SimpleStatement | undefined, names: readonly string[]) => statement?.runIn(names) ?? [];
+    const transaction = (names: readonly string[]) => [
+      ...(known ? ['begin', INDEXED_PLANS] : []),
+      ...(checkStatement ? [APPEND_LOCK_STATEMENT, ...prepared(checkStatement, names)] : []),
+      ...prepared(writeStatement, names),
+      ...signal,
+      'commit',
+    ];
     const versions = new Map(batch.streams.map(({ stream, version }) => [stream, version]));
     this.#lastBatch = { from: state.end, to: batch.end, versions, commands: batch.inBatch, changes: projected.changes };
     this.#known.advance(state.end, batch.end, versions, projected.changes);
-    const sent = this.#send(tx, [...(known ? ['begin', INDEXED_PLANS] : []), ...(checkStatement ? [APPEND_LOCK_STATEMENT] : []), ...check, ...write, ...signal, 'commit']);
+    let names = state.prepared;
+    const sent = this.#send(tx, transaction(names));
     // The next batch may begin, read and decide while this one commits. Once this one is on its way: else the next,
     // which need not read, could reach the lock first, and find the chain short of where it decided it would end.
     handOff();
     try {
-      await sent;
+      try {
+        await sent;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // A batch that did not read guessed this session's statements from the others': ask it, and send again.
+        if (!known || (code !== UNKNOWN_STATEMENT && code !== ALREADY_PREPARED)) throw error;
+        await this.#send(tx, ['rollback']);
+        names = (await this.#send<{ names: string[] }>(tx, [PREPARED_STATEMENTS]))[0]!.names;
+        await this.#send(tx, transaction(names));
+      }
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (from !== 'locked' && code === CHAIN_MOVED) return undefined;
-      // The known state's guesses: a command id or new row that exists, a statement this session has not prepared (or has).
-      if (known && (code === TAKEN || code === UNKNOWN_STATEMENT || code === ALREADY_PREPARED)) return undefined;
+      if (from !== 'locked' && (code === CHAIN_MOVED || code === REBUILT)) return code;
+      if (known && code === TAKEN) return TAKEN;
       throw error;
     }
-    if (write.length > 1) this.#prepared.add(writeStatement!.name);
-    if (check.length > 1) this.#prepared.add(checkStatement!.name);
+    for (const statement of [checkStatement, writeStatement]) if (prepared(statement, names).length > 1) this.#prepared.add(statement!.name);
     return { outcomes: batch.outcomes, recorded: batch.recorded };
   }
 
@@ -590,7 +613,7 @@ export class EventStore {
         (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
           where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
         ${this.projector.touchedRows(touched)} as touched,
-        array(select name from pg_prepared_statements where starts_with(name, ${sql.lit(PREPARED_PREFIX)})) as prepared
+        ${sql.raw(PREPARED_NAMES)} as prepared
       from (select 1) as one
       left join lateral (select position, hash from events order by position desc limit 1) as head on true`;
     return SimpleStatement.compile(query, this.db);
@@ -706,6 +729,12 @@ interface StateRow {
   touched: unknown;
   /** The names of the append statements this session has prepared. */
   prepared: string[];
+}
+
+/** A batch's outcomes, and the events it recorded. */
+interface Written {
+  readonly outcomes: Outcome<AppendResult>[];
+  readonly recorded: RecordedChatEvent[];
 }
 
 /** What a batch touches, and the statement reading it (built when first asked for). */
