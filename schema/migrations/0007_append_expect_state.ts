@@ -1,15 +1,14 @@
 import { sql, type Kysely } from 'kysely';
-import { up as createAppendExpectHead } from './0006_append_expect_head';
 
 /**
  * What an append that decided without reading under the append lock checks
- * under it. `append_expect_head` checked the chain's end; this also checks
- * the projections' generation, which `make replay` raises when it rebuilds
- * them (their rows may then differ while the chain did not move), and
- * refuses with `CL002` an append that assumed new a row or command id that
- * exists (`taken`, computed by the caller under the lock). A moved chain
- * raises `CL001`, a new generation `CL003`. Either way the append decides
- * again on what it reads under the lock.
+ * under it. `append_expect_head` (0006) checks the chain's end (`CL001`);
+ * this also checks the projections' generation, which `make replay` raises
+ * when it rebuilds them (their rows may then differ while the chain did not
+ * move: `CL003`), and refuses with `CL002` an append that took for new a row
+ * or command id that exists (`taken`, computed by the caller under the
+ * lock). Either way the append decides again on what it reads under the
+ * lock.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // One row, read by its key: the append plans with sequential scans off, and a scan priced that high would be JIT-compiled.
@@ -19,11 +18,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     create function append_expect_state(expected_position bigint, expected_hash bytea, expected_generation bigint, taken boolean)
     returns void language plpgsql as $$
     begin
-      if exists (select 1 from events where position > expected_position)
-        or (expected_position > 0 and not exists (select 1 from events where position = expected_position and hash = expected_hash)) then
-        raise exception 'the event log moved past position % since this append read it', expected_position
-          using errcode = 'CL001';
-      end if;
+      perform append_expect_head(expected_position, expected_hash);
       if expected_generation is distinct from (select generation from projection_generation where singleton = 1) then
         raise exception 'the projections were rebuilt since this append read them' using errcode = 'CL003';
       end if;
@@ -32,11 +27,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
     end
     $$`.execute(db);
-  await sql`drop function append_expect_head(bigint, bytea)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function append_expect_state(bigint, bytea, bigint, boolean)`.execute(db);
   await sql`drop table projection_generation`.execute(db);
-  await createAppendExpectHead(db);
 }

@@ -63,19 +63,21 @@ export class KnownState {
     }
     for (const stream of streams) remember(this.#versions, stream, read.versions.get(stream) ?? null);
     const found = (read.touched ?? {}) as Partial<Record<string, readonly JsonRow[]>>;
-    for (const [table, { ids: asked }] of ids) {
+    for (const [table, { ids: asked, fresh }] of ids) {
       const rows = this.#table(table);
       const byId = new Map((found[table] ?? []).map((row) => [row.id as string, row]));
-      for (const id of asked) remember(rows, id, byId.get(id) ?? null);
+      for (const id of asked) if (!fresh.has(id)) remember(rows, id, byId.get(id) ?? null);
     }
   }
 
   /**
    * Moves the known state from `from` to `to` by a batch's outcome: the
-   * versions of the streams it appended to and the rows it wrote. Forgets
-   * everything if `from` is not the end known.
+   * versions of the streams it appended to and the rows it wrote, but for
+   * those its events made new (`ids`' fresh ones: a new message's row is
+   * rarely touched again, and kept it would only grow the old generation of
+   * the heap). Forgets everything if `from` is not the end known.
    */
-  advance(from: ChainEnd, to: ChainEnd, versions: ReadonlyMap<string, number>, changes: RowChanges): void {
+  advance(from: ChainEnd, to: ChainEnd, versions: ReadonlyMap<string, number>, changes: RowChanges, ids: TouchedIds): void {
     if (!this.#end || !sameEnd(this.#end, from)) {
       this.forget();
       return;
@@ -84,8 +86,9 @@ export class KnownState {
     for (const [stream, version] of versions) remember(this.#versions, stream, version);
     for (const [table, { rows, gone }] of changes) {
       const known = this.#table(table);
+      const fresh = ids.get(table)?.fresh;
       for (const id of gone) remember(known, id, null);
-      for (const row of rows) remember(known, row.id as string, row);
+      for (const row of rows) if (!fresh?.has(row.id as string)) remember(known, row.id as string, row);
     }
   }
 

@@ -32,12 +32,14 @@ describe('KnownState', () => {
   it('advances by a batch that followed the end it knows, and forgets everything after one that did not', () => {
     const known = new KnownState();
     known.learn({ end: end(1), generation: 0, versions: new Map([['s', 1]]), touched: { rooms: [{ id: 'r', n: 1 }] } }, ['s'], ids('rooms', ['r', 'x']));
-    known.advance(end(1), end(2), new Map([['s', 2]]), new Map([['rooms', { rows: [{ id: 'r', n: 2 }, { id: 'y', n: 0 }], gone: ['x'] }]]));
+    known.advance(end(1), end(2), new Map([['s', 2]]), new Map([['rooms', { rows: [{ id: 'r', n: 2 }, { id: 'y', n: 0 }, { id: 'new', n: 0 }], gone: ['x'] }]]), ids('rooms', ['r', 'x', 'y', 'new'], ['new']));
     const state = known.stateFor(['s'], ids('rooms', ['r', 'x', 'y']))!;
     expect(state.end).toEqual(end(2));
     expect(state.versions.get('s')).toBe(2);
     expect(state.touched).toEqual({ rooms: [{ id: 'r', n: 2 }, { id: 'y', n: 0 }] });
-    known.advance(end(7), end(8), new Map(), new Map());
+    // A row its events made new is not kept: asked for again, it is unknown.
+    expect(known.stateFor(['s'], ids('rooms', ['new']))).toBeUndefined();
+    known.advance(end(7), end(8), new Map(), new Map(), new Map());
     expect(known.stateFor(['s'], new Map())).toBeUndefined();
   });
 

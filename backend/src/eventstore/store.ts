@@ -531,38 +531,51 @@ export class EventStore {
     const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
     const checkStatement = from === 'locked' ? undefined : this.#checkStatement(state, known ? plan.commandIds : [], known?.fresh ?? new Map());
     const prepared = (statement: SimpleStatement | undefined, names: readonly string[]) => statement?.runIn(names) ?? [];
-    const transaction = (names: readonly string[]) => [
-      ...(known ? ['begin', INDEXED_PLANS] : []),
+    const transaction = (names: readonly string[], begin: boolean) => [
+      ...(begin ? ['begin', INDEXED_PLANS] : []),
       ...(checkStatement ? [APPEND_LOCK_STATEMENT, ...prepared(checkStatement, names)] : []),
       ...prepared(writeStatement, names),
       ...signal,
       'commit',
     ];
     const versions = new Map(batch.streams.map(({ stream, version }) => [stream, version]));
-    this.#lastBatch = { from: state.end, to: batch.end, versions, commands: batch.inBatch, changes: projected.changes };
-    this.#known.advance(state.end, batch.end, versions, projected.changes);
+    const ahead = this.#lastBatch;
+    let settle!: (committed: boolean) => void;
+    const committed = new Promise<boolean>((resolve) => (settle = resolve));
+    this.#lastBatch = { from: state.end, to: batch.end, versions, commands: batch.inBatch, changes: projected.changes, committed };
+    this.#known.advance(state.end, batch.end, versions, projected.changes, plan.ids);
     let names = state.prepared;
-    const sent = this.#send(tx, transaction(names));
-    // The next batch may begin, read and decide while this one commits. Once this one is on its way: else the next,
-    // which need not read, could reach the lock first, and find the chain short of where it decided it would end.
+    // The next batch may begin, read and decide while this one commits.
     handOff();
     try {
-      try {
-        await sent;
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        // A batch that did not read guessed this session's statements from the others': ask it, and send again.
-        if (!known || (code !== UNKNOWN_STATEMENT && code !== ALREADY_PREPARED)) throw error;
-        await this.#send(tx, ['rollback']);
-        names = (await this.#send<{ names: string[] }>(tx, [PREPARED_STATEMENTS]))[0]!.names;
-        await this.#send(tx, transaction(names));
+      // Decided on the batch ahead, this one goes once that one committed: both would take the lock at once, and
+      // Postgres grants it in no set order; this one, first, would find the chain short of where it decided it ends.
+      if (known && ahead && !(await ahead.committed)) {
+        settle(false);
+        return CHAIN_MOVED;
+      }
+      let attempt = this.#send(tx, transaction(names, known !== undefined));
+      for (let tries = 0; ; tries++) {
+        try {
+          await attempt;
+          break;
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          // A batch that did not read guessed this session's statements from the others'; a try's PREPAREs outlive its rollback.
+          if (tries >= 2 || (code !== UNKNOWN_STATEMENT && code !== ALREADY_PREPARED)) throw error;
+          await this.#send(tx, ['rollback']);
+          names = (await this.#send<{ names: string[] }>(tx, [PREPARED_STATEMENTS]))[0]!.names;
+          attempt = this.#send(tx, transaction(names, true));
+        }
       }
     } catch (error) {
+      settle(false);
       const code = (error as { code?: string }).code;
       if (from !== 'locked' && (code === CHAIN_MOVED || code === REBUILT)) return code;
       if (known && code === TAKEN) return TAKEN;
       throw error;
     }
+    settle(true);
     for (const statement of [checkStatement, writeStatement]) if (prepared(statement, names).length > 1) this.#prepared.add(statement!.name);
     return { outcomes: batch.outcomes, recorded: batch.recorded };
   }
@@ -777,6 +790,8 @@ interface BatchEnd {
   readonly versions: ReadonlyMap<string, number>;
   readonly commands: ReadonlyMap<string, CommandResult>;
   readonly changes: RowChanges;
+  /** Settles true once it committed, false if it failed. */
+  readonly committed: Promise<boolean>;
 }
 
 /** The batch's starting point as its read answered it. */
