@@ -561,8 +561,9 @@ export class EventStore {
           break;
         } catch (error) {
           const code = (error as { code?: string }).code;
-          // A batch that did not read guessed this session's statements from the others'; a try's PREPAREs outlive its rollback.
-          if (tries >= 2 || (code !== UNKNOWN_STATEMENT && code !== ALREADY_PREPARED)) throw error;
+          // A batch that did not read guessed this session's statements from the others'; a try's PREPAREs outlive its
+          // rollback. Sent again, a batch must take the lock and check what it decided on anew: not one decided under the lock.
+          if (tries >= 2 || !checkStatement || (code !== UNKNOWN_STATEMENT && code !== ALREADY_PREPARED)) throw error;
           await this.#send(tx, ['rollback']);
           names = (await this.#send<{ names: string[] }>(tx, [PREPARED_STATEMENTS]))[0]!.names;
           attempt = this.#send(tx, transaction(names, true));
