@@ -20,6 +20,14 @@ export function jsonLiteral(value: unknown): RawBuilder<unknown> {
 }
 
 /**
+ * `any(…)` of the strings `values`, as a `jsonLiteral` list: what the
+ * append's statements compare a column with (`id = ${oneOf(ids)}`).
+ */
+export function oneOf(values: readonly string[]): RawBuilder<unknown> {
+  return sql`any(array(select json_array_elements_text(${jsonLiteral(values)})))`;
+}
+
+/**
  * The escaped string constant (`E'…'`) of a `jsonLiteral` placeholder's
  * value; refuses any other bind parameter.
  */

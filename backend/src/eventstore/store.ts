@@ -9,7 +9,7 @@ import { ConflictError, UnavailableError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
 import { GroupCommitter, SPLIT_AT, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
-import { jsonLiteral } from './json-literal';
+import { jsonLiteral, oneOf } from './json-literal';
 import { KnownState, sameEnd, type ChainEnd, type KnownBatchState } from './known-state';
 import { projectedRows, withChanges, type ProjectedRows, type RowChanges, type TouchedIds } from './projected-rows';
 import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
@@ -159,7 +159,7 @@ export class EventStore {
   /** What batches decide on, as of the end the latest batch leaves: lets a batch skip its read. */
   readonly #known = new KnownState();
   #decidedFromMemory = 0;
-  /** The write statements some session of the pool is known to have prepared. */
+  /** The append statements (reads, checks, writes) some session of the pool is known to have prepared. */
   readonly #prepared = new Set<string>();
 
   constructor(
@@ -623,9 +623,9 @@ export class EventStore {
       select head.position, head.hash,
         (select generation from projection_generation where singleton = 1) as generation,
         (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
-          where command_id = any(array(select json_array_elements_text(${jsonLiteral(commandIds)})))) as commands,
+          where command_id = ${oneOf(commandIds)}) as commands,
         (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
-          where stream = any(array(select json_array_elements_text(${jsonLiteral(streams)})))) as streams,
+          where stream = ${oneOf(streams)}) as streams,
         ${this.projector.touchedRows(touched)} as touched,
         ${sql.raw(PREPARED_NAMES)} as prepared
       from (select 1) as one
@@ -638,18 +638,14 @@ export class EventStore {
    * projections' generation still is where `state` says, and that none of
    * `commandIds` is recorded and none of the `fresh` rows exists (what a
    * batch that did not read took for new); `append_expect_state` raises
-   * `CHAIN_MOVED` or `TAKEN` if not. Its values are JSON constants, so its
+   * `CHAIN_MOVED`, `REBUILT` or `TAKEN` if not. Its values are JSON constants, so its
    * text is the same for every batch of the same shape and is prepared once
    * per session.
    */
   #checkStatement(state: { end: ChainEnd; generation: number }, commandIds: readonly string[], fresh: ReadonlyMap<string, readonly string[]>): SimpleStatement {
     const taken = [
-      ...(commandIds.length > 0
-        ? [sql`exists (select 1 from commands where command_id = any(array(select json_array_elements_text(${jsonLiteral(commandIds)}))))`]
-        : []),
-      ...[...fresh].map(
-        ([table, ids]) => sql`exists (select 1 from ${sql.table(table)} where id = any(array(select json_array_elements_text(${jsonLiteral(ids)}))))`,
-      ),
+      ...(commandIds.length > 0 ? [sql`exists (select 1 from commands where command_id = ${oneOf(commandIds)})`] : []),
+      ...[...fresh].map(([table, ids]) => sql`exists (select 1 from ${sql.table(table)} where id = ${oneOf(ids)})`),
     ];
     const end = jsonLiteral([state.end.position, state.end.hash.toString('hex'), state.generation]);
     return SimpleStatement.compile(

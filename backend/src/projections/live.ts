@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { RecordedChatEvent } from '../events';
-import { jsonLiteral } from '../eventstore/json-literal';
+import { jsonLiteral, oneOf } from '../eventstore/json-literal';
 import type { TableWrites } from '../eventstore/projected-rows';
 import type { Projector } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
@@ -42,7 +42,7 @@ export function liveProjector(projections: readonly Projection[]): Projector {
     touchedRows(ids) {
       const parts = [...ids].map(
         ([table, { ids: keys }]) => sql`${sql.lit(table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(table)} t
-            where t.id = any(array(select json_array_elements_text(${jsonLiteral(keys)}))))`,
+            where t.id = ${oneOf(keys)})`,
       );
       return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
     },
@@ -93,7 +93,7 @@ function writesOf<T extends ProjectionTable>(
   const rows = [...changed.keys()].flatMap((id) => (state.has(id) ? [withTimestampsAsText(state.get(id)!, timestampColumns, texts)] : []));
   const statements: RawBuilder<unknown>[] = [];
   if (gone.length > 0) {
-    statements.push(sql`delete from ${table} where id = any(array(select json_array_elements_text(${jsonLiteral(gone)})))`);
+    statements.push(sql`delete from ${table} where id = ${oneOf(gone)}`);
   }
   if (rows.length > 0) {
     const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
