@@ -168,8 +168,10 @@ async function main(): Promise<void> {
       const db = engine === 'postgres' ? await createDatabase(adminUrl, 'replay') : undefined;
       try {
         const env = { ...keys, INSTANCE_DIR: instance, DATABASE_URL: db?.url ?? '' };
-        const { generateSeconds } = await runWorker<Pick<ReplayResult, 'generateSeconds'>>(SERVER_CORE, 'store-worker.ts', ['generate', profile.replayEvents], env);
-        const replayed = await runWorker<Omit<ReplayResult, 'generateSeconds'>>(SERVER_CORE, 'store-worker.ts', ['replay'], env);
+        // PGlite is the database, in a thread of the worker: it gets the second core, as Postgres's backends do.
+        const cores = engine === 'postgres' ? SERVER_CORE : `${SERVER_CORE},${LOADGEN_CORE}`;
+        const { generateSeconds } = await runWorker<Pick<ReplayResult, 'generateSeconds'>>(cores, 'store-worker.ts', ['generate', profile.replayEvents], env);
+        const replayed = await runWorker<Omit<ReplayResult, 'generateSeconds'>>(cores, 'store-worker.ts', ['replay'], env);
         return { ...replayed, generateSeconds };
       } finally {
         rmSync(instance, { recursive: true, force: true });

@@ -1,13 +1,12 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { copyOutOn, isCopyOut, type CopyTarget } from './copy-out';
 import { lockDataDir } from './data-dir-lock';
 import { PGliteDialect } from './pglite-dialect';
+import { PGliteThread } from './pglite-thread';
 import type { Database } from './types';
 
 const INT8_OID = 20;
-const BYTEA_OID = 17;
 
 /** Which Postgres the server talks to: the embedded one or a server over TCP. */
 export type Engine = 'pglite' | 'postgres';
@@ -66,9 +65,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
   const unlock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   try {
-    const pglite = await PGlite.create(target.dataDir ?? 'memory://', {
-      parsers: { [BYTEA_OID]: (value: string) => Buffer.from(value.slice(2), 'hex') },
-    });
+    const pglite = await PGliteThread.open(target.dataDir);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     engines.set(db, 'pglite');
     return {

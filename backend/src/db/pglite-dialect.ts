@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -11,14 +10,15 @@ import {
   type QueryResult,
 } from 'kysely';
 import { copyOutToBlob, isCopyOut } from './copy-out';
+import type { PGliteThread } from './pglite-thread';
 
 /**
- * A Kysely dialect over embedded PGlite. PGlite is a single Postgres session, so
+ * A Kysely dialect over embedded PGlite in its thread. PGlite is a single Postgres session, so
  * the driver hands out that one connection to one holder at a time: a
  * transaction keeps it from `begin` to `commit`, and other queries queue.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteThread) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -38,13 +38,11 @@ class PGliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: PGliteThread) {
     this.#connection = new PGliteConnection(pglite);
   }
 
-  async init(): Promise<void> {
-    await this.pglite.waitReady;
-  }
+  async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.#tail;
@@ -79,30 +77,16 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteThread) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (isCopyOut(compiled.sql)) return { rows: [{ copy: await this.#copyOut(compiled.sql) } as R] };
-    const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters], { rowMode: 'object' });
+    if (isCopyOut(compiled.sql)) return { rows: [{ copy: await this.pglite.copyOut(copyOutToBlob(compiled.sql)) } as R] };
+    const result = await this.pglite.query<R>(compiled.sql, compiled.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,
       ...(affected !== undefined && compiled.query.kind !== 'SelectQueryNode' ? { numAffectedRows: BigInt(affected) } : {}),
     };
-  }
-
-  /** A `copyOut` statement's output: PGlite writes it to a blob it returns, not to the client. */
-  async #copyOut(text: string): Promise<Buffer> {
-    let blob: Blob | undefined;
-    try {
-      ({ blob } = await this.pglite.query(copyOutToBlob(text)));
-    } catch (error) {
-      // PGlite keeps what a failed COPY wrote to its blob device and returns it ahead of the next COPY's output.
-      await this.pglite._getWrittenBlob();
-      throw error;
-    }
-    if (!blob) throw new Error('PGlite answered a COPY to its blob device without a blob');
-    return Buffer.from(await blob.arrayBuffer());
   }
 
   // eslint-disable-next-line require-yield

@@ -53,8 +53,8 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** A child process pinned to one core with `taskset`, as every measured process is. */
-export function spawnPinned(core: number, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+/** A child process pinned with `taskset` to one core (or a `taskset -c` list), as every measured process is. */
+export function spawnPinned(core: number | string, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
   return track(spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options }));
 }
 

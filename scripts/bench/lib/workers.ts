@@ -3,9 +3,9 @@ import { spawnPinned } from './proc';
 
 /**
  * Runs one of the suites' worker scripts (TypeScript, via tsx) pinned to
- * `core` and answers the JSON object it prints last.
+ * `core` (or a `taskset -c` list) and answers the JSON object it prints last.
  */
-export function runWorker<T>(core: number, script: string, args: readonly (string | number)[], env: Record<string, string> = {}): Promise<T> {
+export function runWorker<T>(core: number | string, script: string, args: readonly (string | number)[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../suites/${script}`, import.meta.url));
   const child = spawnPinned(core, process.execPath, ['--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
   let out = '';

@@ -126,7 +126,7 @@ function storageSections(results: BenchResults, profile: Profile): string {
   );
   out.push(
     '',
-    'Server CPU: the worker process (every thread) and the Postgres backends of its database, read from `/proc` around the run. PGlite runs inside the worker, so its Postgres share is part of Node\'s. Events per server CPU-second depend less than events per second on what else the machine was running.',
+    'Server CPU: the worker process (every thread) and the Postgres backends of its database, read from `/proc` around the run. PGlite runs in a thread of the worker, so its Postgres share is part of Node\'s. Events per server CPU-second depend less than events per second on what else the machine was running.',
   );
   return out.join('\n');
 }
@@ -330,6 +330,8 @@ const METHOD = `## Method
   \`make replay\` does. The replayed log is written by one such process; replay is then measured cold in a fresh one
   (as \`make replay\` runs) and again in that process with data keys cached. Append and replay also report the CPU
   they cost the server: the worker process and its database's Postgres backends (\`pg_stat_activity\`, \`/proc\`).
+  Postgres's backends are not pinned; PGlite is the database thread of its worker, whose process may therefore use
+  both cores (Node's own threads as well).
 - **Client**: sizes of the files \`frontend/dist/index.html\` loads up front (entry script, preloads, CSS; lazy chunks
   excluded), gzip level 6. IndexedDB ingest bundles the PWA's \`Replica\`, \`Connection\` and \`applyEvents\` into a page
   that Debian's headless Chromium runs without DevTools attached (which would report every WebSocket frame to its
