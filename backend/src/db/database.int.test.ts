@@ -18,7 +18,7 @@ describeEachEngine('database', (engine) => {
   });
 
   // The append sends its begin, lock and read as one simple query and needs the read's rows back.
-  it.runIf(engine.name === 'postgres')('answers a query of several statements with the rows of its last one', async () => {
+  it('answers a query of several statements with the rows of its last one', async () => {
     const { rows } = await handle.db.executeQuery<{ answer: number }>(CompiledQuery.raw('select 1 as first; select 42 as answer'));
     expect(rows).toEqual([{ answer: 42 }]);
   });

@@ -58,7 +58,10 @@ export class PGliteThread {
     return this.#closed;
   }
 
-  /** One statement with parameters; several statements are refused, as PGlite's `query` refuses them. */
+  /**
+   * A statement with parameters; without any, one or more statements run as
+   * one simple query, answering the last one's result (as node-pg does).
+   */
   async query<R>(text: string, parameters: readonly unknown[]): Promise<EmbeddedResult<R>> {
     const answer = await this.#request({ kind: 'query', text, parameters });
     const rows = (answer.rows ?? []) as Record<string, unknown>[];

@@ -68,7 +68,10 @@ port.on('message', async (/** @type {{ id: number, kind: 'query' | 'copy' | 'clo
       const copy = await copyOut(text);
       port.postMessage({ id, ok: true, copy }, [copy.buffer]);
     } else {
-      const result = await pglite.query(text, parameters, { rowMode: 'object' });
+      // Without parameters, as a simple query: it may hold several statements (one hop for a whole transaction, as
+      // node-pg sends it in one round trip), and answers the last one's result.
+      const result = parameters.length === 0 ? (await pglite.exec(text, { rowMode: 'object' })).at(-1) : await pglite.query(text, parameters, { rowMode: 'object' });
+      if (!result) throw new Error('PGlite answered a query without a result');
       const bytea = result.fields.filter((field) => field.dataTypeID === BYTEA_OID).map((field) => field.name);
       port.postMessage({ id, ok: true, rows: result.rows, affectedRows: result.affectedRows, bytea });
     }

@@ -133,8 +133,6 @@ const PREPARED_STATEMENTS = `select ${PREPARED_NAMES} as names`;
 /** What Postgres answers a `PREPARE` of a name this session has prepared already. */
 const ALREADY_PREPARED = '42P05';
 const MAX_BATCH_REQUESTS = 256;
-/** What PGlite answers a query of several commands with. */
-const SYNTAX_ERROR = '42601';
 
 /**
  * The only module that writes or reads the `events` table. Appends are group
@@ -148,7 +146,6 @@ export class EventStore {
   readonly #committer: GroupCommitter<AppendRequest, AppendResult>;
   readonly #listeners = new Set<CommitListener>();
   #commitSignal: ((lastPosition: number) => string) | undefined;
-  #multiStatement: boolean | undefined;
   /** Settles once the listeners have heard the latest batch (or it failed). */
   #notified: Promise<void> = Promise.resolve();
   /** The latest batch whose write was sent (it may not have committed, or may have failed). */
@@ -706,26 +703,11 @@ export class EventStore {
 
   /**
    * Runs parameterless statements in order, as one simple query (one round
-   * trip) where the driver allows it, and answers the last one's rows:
-   * node-pg does; PGlite's `query` refuses several commands (it is
-   * in-process: there is no round trip to save), and then they go one by
-   * one. Learnt on the first batch.
+   * trip to Postgres, one hop to PGlite's thread), and answers the last
+   * one's rows.
    */
   async #send<R = unknown>(executor: Kysely<Database>, statements: readonly string[]): Promise<R[]> {
-    if (this.#multiStatement !== false && statements.length > 1) {
-      try {
-        const { rows } = await executor.executeQuery<R>(CompiledQuery.raw(statements.join(';\n')));
-        this.#multiStatement = true;
-        return rows;
-      } catch (error) {
-        // Refused at parse time, before running anything: safe to send them one by one.
-        if (this.#multiStatement || (error as { code?: string }).code !== SYNTAX_ERROR) throw error;
-        this.#multiStatement = false;
-      }
-    }
-    let rows: R[] = [];
-    for (const statement of statements) ({ rows } = await executor.executeQuery<R>(CompiledQuery.raw(statement)));
-    return rows;
+    return (await executor.executeQuery<R>(CompiledQuery.raw(statements.join(';\n')))).rows;
   }
 }
 
