@@ -42,6 +42,7 @@ class PGliteDriver implements Driver {
     this.#connection = new PGliteConnection(pglite);
   }
 
+  /** Nothing to wait for: `PGliteThread.open` answers once the database is open. */
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {

@@ -23,8 +23,8 @@ interface Pending {
  * own thread the database works on one statement while this thread does the
  * rest, as a Postgres server's backend would.
  *
- * The thread keeps the process alive only while a request is in flight, as
- * in-process PGlite did not keep it alive at all.
+ * The thread keeps the process alive only while a request is in flight:
+ * open and idle, it holds the process no more than in-process PGlite did.
  */
 export class PGliteThread {
   readonly #worker: Worker;
