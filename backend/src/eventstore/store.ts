@@ -471,25 +471,18 @@ export class EventStore {
   async #decideAndWrite(tx: Kysely<Database>, requests: readonly AppendRequest[], keys: Map<string, DataKey>, plan: BatchPlan, handOff: () => void) {
     if (!this.#contended) {
       const known = this.#known.stateFor(plan.streams, plan.ids);
-      if (known) {
-        const written = await this.#attempt(tx, requests, keys, plan, handOff, known);
-        if (typeof written === 'object') {
-          this.#decidedFromMemory++;
-          return written;
-        }
-        this.#known.forget();
-        if (written === CHAIN_MOVED) {
-          this.#contended = true;
-          this.#redecided++;
-        }
-        await this.#send(tx, ['rollback']);
-      } else {
-        const written = await this.#attempt(tx, requests, keys, plan, handOff, 'read');
-        if (typeof written === 'object') return written;
+      const written = await this.#attempt(tx, requests, keys, plan, handOff, known ?? 'read');
+      if (typeof written === 'object') {
+        if (known) this.#decidedFromMemory++;
+        return written;
+      }
+      this.#known.forget();
+      // A batch that read found another writer or a replay; one that did not may only have guessed a row wrong.
+      if (!known || written === CHAIN_MOVED) {
         this.#contended = true;
         this.#redecided++;
-        await this.#send(tx, ['rollback']);
       }
+      await this.#send(tx, ['rollback']);
     }
     return (await this.#attempt(tx, requests, keys, plan, handOff, 'locked')) as Written;
   }
