@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'chatterlink' } });
   const secrets = loadSecrets(config);
   const target = databaseTargetOf(config);
-  const database = await openDatabase(target);
+  const database = await openDatabase(
+    target.engine === 'pglite'
+      ? { ...target, onReopen: (reason) => logger.error({ err: reason }, "the embedded database's thread stopped; the database was opened again") }
+      : target,
+  );
   const bus = busTargetOf(config);
   const server = await startServer({ config, secrets, database, logger, bus, reloadSecrets: () => loadSecrets(config) });
   logger.info({ engine: target.engine, bus: bus.kind, env: config.env }, `ChatterLink listening on ${server.url}`);

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
+import type { ResourceLimits } from 'node:worker_threads';
 import { copyOutOn, isCopyOut, type CopyTarget } from './copy-out';
 import { lockDataDir } from './data-dir-lock';
 import { PGliteDialect } from './pglite-dialect';
@@ -20,7 +21,15 @@ export interface DatabaseHandle {
 
 export type DatabaseTarget =
   | { readonly engine: 'postgres'; readonly url: string; readonly maxConnections?: number }
-  | { readonly engine: 'pglite'; /** A directory, or `undefined` for an in-memory database. */ readonly dataDir?: string };
+  | {
+      readonly engine: 'pglite';
+      /** A directory, or `undefined` for an in-memory database. */
+      readonly dataDir?: string;
+      /** Heap limits of the database's thread (Node's defaults without). */
+      readonly resourceLimits?: ResourceLimits;
+      /** Told when the database's thread stopped and the database in `dataDir` was opened again. */
+      readonly onReopen?: (reason: Error) => void;
+    };
 
 /** The engine of every Kysely instance `openDatabase` opened. */
 const engines = new WeakMap<Kysely<Database>, Engine>();
@@ -65,8 +74,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
   const unlock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   try {
-    const pglite = await PGliteThread.open(target.dataDir);
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const { dataDir, resourceLimits, onReopen } = target;
+    const open = () => PGliteThread.open(dataDir, resourceLimits);
+    const reopen = async (reason: Error) => {
+      const pglite = await open();
+      onReopen?.(reason);
+      return pglite;
+    };
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(await open(), dataDir ? reopen : undefined) });
     engines.set(db, 'pglite');
     return {
       db,

@@ -12,18 +12,32 @@ import {
 import { copyOutToBlob, isCopyOut } from './copy-out';
 import type { PGliteThread } from './pglite-thread';
 
+/** Opens the embedded database again after its thread stopped; `reason` is why it stopped. */
+export type ReopenPGlite = (reason: Error) => Promise<PGliteThread>;
+
 /**
  * A Kysely dialect over embedded PGlite in its thread. PGlite is a single Postgres session, so
  * the driver hands out that one connection to one holder at a time: a
  * transaction keeps it from `begin` to `commit`, and other queries queue.
+ *
+ * If the thread stops, the next holder gets a connection to the database
+ * opened again by `reopen` (as Postgres restarts its backends after one
+ * crashed: what had not committed is gone, what had is recovered). A
+ * transaction begun on the stopped thread keeps its connection to it, so
+ * the rest of it fails rather than run, uncommitted and unlocked, on the new
+ * one. Without `reopen` (an in-memory database has nothing to reopen) every
+ * query after fails.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGliteThread) {}
+  constructor(
+    private readonly pglite: PGliteThread,
+    private readonly reopen?: ReopenPGlite,
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.reopen);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -34,11 +48,14 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteDriver implements Driver {
-  readonly #connection: PGliteConnection;
+  #connection: PGliteConnection;
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(private readonly pglite: PGliteThread) {
+  constructor(
+    pglite: PGliteThread,
+    private readonly reopen: ReopenPGlite | undefined,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -50,6 +67,15 @@ class PGliteDriver implements Driver {
     let release!: () => void;
     this.#tail = new Promise((resolve) => (release = resolve));
     await previous;
+    const failure = this.#connection.pglite.failure;
+    if (failure && this.reopen) {
+      try {
+        this.#connection = new PGliteConnection(await this.reopen(failure));
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
     this.#release = release;
     return this.#connection;
   }
@@ -63,6 +89,8 @@ class PGliteDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // A stopped thread's transaction went with it; failing here would hide why the transaction failed.
+    if ((connection as PGliteConnection).pglite.failure) return;
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
@@ -73,12 +101,13 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (!this.pglite.closed) await this.pglite.close();
+    const { pglite } = this.#connection;
+    if (!pglite.closed) await pglite.close();
   }
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGliteThread) {}
+  constructor(readonly pglite: PGliteThread) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (isCopyOut(compiled.sql)) return { rows: [{ copy: await this.pglite.copyOut(copyOutToBlob(compiled.sql)) } as R] };

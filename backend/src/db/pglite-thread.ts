@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /** What a query answers: rows as objects, `bytea` values as `Buffer`. */
 export interface EmbeddedResult<R> {
@@ -25,6 +25,10 @@ interface Pending {
  *
  * The thread keeps the process alive only while a request is in flight:
  * open and idle, it holds the process no more than in-process PGlite did.
+ *
+ * A thread that stops (a result that fills its heap, say) stays stopped:
+ * every request after fails with `failure`. Reopening the database is the
+ * dialect's call (see `PGliteDialect`), as a lost connection is a pool's.
  */
 export class PGliteThread {
   readonly #worker: Worker;
@@ -38,12 +42,16 @@ export class PGliteThread {
     this.#worker = worker;
     worker.on('message', (answer: Answer) => this.#answer(answer));
     worker.on('error', (error) => this.#stop(error));
-    worker.on('exit', (code) => this.#stop(new Error(`the embedded database's thread exited (code ${code})`)));
+    worker.on('exit', (code) => this.#stop(new Error(`it exited with code ${code}`)));
   }
 
-  /** Starts the thread and opens the database in `dataDir` (in memory without one). */
-  static async open(dataDir: string | undefined): Promise<PGliteThread> {
-    const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir } });
+  /**
+   * Starts the thread and opens the database in `dataDir` (in memory without
+   * one). `resourceLimits` bounds the thread's heap (Node's defaults without):
+   * a thread that reaches them stops, and this process goes on.
+   */
+  static async open(dataDir: string | undefined, resourceLimits?: ResourceLimits): Promise<PGliteThread> {
+    const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir }, ...(resourceLimits ? { resourceLimits } : {}) });
     // Rejects if the thread fails before it answers (a module it cannot load, say).
     const [opened] = (await once(worker, 'message')) as [{ ready: boolean; error?: Record<string, unknown> }];
     if (!opened.ready) {
@@ -56,6 +64,11 @@ export class PGliteThread {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Why the thread stopped answering, if it stopped without `close()`. */
+  get failure(): Error | undefined {
+    return this.#closed ? undefined : this.#gone;
   }
 
   /**
@@ -109,7 +122,8 @@ export class PGliteThread {
   }
 
   #stop(error: Error): void {
-    this.#gone ??= error;
+    // SQLSTATE crash_shutdown, as a Postgres backend answers when another one crashed: the database is away for now.
+    this.#gone ??= Object.assign(new Error(`the embedded database's thread stopped: ${error.message}`, { cause: error }), { code: '57P02' });
     for (const { reject } of this.#pending.values()) reject(this.#gone);
     this.#pending.clear();
   }
