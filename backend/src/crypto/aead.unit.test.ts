@@ -199,6 +199,13 @@ describe('openAllJoined: many ciphertexts of one buffer', () => {
     expect(openAll([key, otherKey], source, [])).toBe('<>');
   });
 
+  it('decodes a page of ASCII plaintexts and a page with one non-ASCII plaintext alike (the first takes a shortcut)', () => {
+    const { source, spans } = page();
+    const ascii = [spans[0]!, spans[1]!, spans[3]!];
+    expect(openAll([key, otherKey], source, ascii)).toBe(`<${[texts[0], texts[1], texts[3]].join('|')}>`);
+    expect(openAll([key, otherKey], source, [...ascii, spans[2]!])).toBe(`<${[texts[0], texts[1], texts[3], texts[2]].join('|')}>`);
+  });
+
   it('frames only with single ASCII characters', () => {
     const { source, spans } = page();
     expect(() => openAllJoined([key, otherKey], source, spans, { ...joining, separator: ', ' })).toThrow(TypeError);
