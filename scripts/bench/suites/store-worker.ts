@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { NewChatEvent } from '../../../backend/src/events';
 import { allProjections } from '../../../backend/src/projections/all';
 import { replayProjections } from '../../../backend/src/projections/replay';
+import { userStream } from '../../../backend/src/identity/events';
 import { roomStream } from '../../../backend/src/rooms/events';
 import { openConfiguredStore } from '../../lib/open-store';
 import { cpuSeconds } from '../lib/proc';
@@ -97,8 +98,18 @@ async function generate(count: number): Promise<number> {
   try {
     const actor = randomUUID();
     const rooms = Array.from({ length: 16 }, () => randomUUID());
+    // As a real log has them: the sender registered, created and joined the rooms, so every message also moves
+    // its room's latest position and its sender's read marker, as it does in the rooms and memberships tables.
+    const setup: NewChatEvent[] = [
+      { type: 'user.registered', stream: userStream(actor), data: { userId: actor, username: 'bench', passwordHash: 'not-a-hash', isAdmin: false } },
+      ...rooms.flatMap((roomId, i): NewChatEvent[] => [
+        { type: 'room.created', stream: roomStream(roomId), data: { roomId, name: `bench-${i}`, kind: 'public' } },
+        { type: 'room.joined', stream: roomStream(roomId), data: { roomId, userId: actor } },
+      ]),
+    ];
+    await store.append({ actor, occurredAt: new Date(), events: setup });
     const perRequest = 1000;
-    let remaining = count;
+    let remaining = count - setup.length;
     const start = performance.now();
     await Promise.all(
       rooms.map(async (room) => {
