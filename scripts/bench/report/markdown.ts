@@ -327,9 +327,10 @@ const METHOD = `## Method
   (so garbage from the handshakes does not count), divided by their number. The
   container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
 - **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
-  \`make replay\` does. The replayed log is written by one such process (one registered user who created and joined 16
-  rooms, then 200-byte messages to them, so each message moves its room's and its sender's rows as in a live log); replay is then measured cold in a fresh one
-  (as \`make replay\` runs) and again in that process with data keys cached. Append and replay also report the CPU
+  \`make replay\` does. The replayed log is written by one such process: one registered user who created and joined 16
+  rooms, then 200-byte messages to them, so that each message moves its room's and its sender's rows as in a live
+  log. Replay is then measured cold in a fresh process (as \`make replay\` runs) and again in that process with data
+  keys cached. Append and replay also report the CPU
   they cost the server: the worker process and its database's Postgres backends (\`pg_stat_activity\`, \`/proc\`).
   Postgres's backends are not pinned; PGlite is the database thread of its worker, whose process may therefore use
   both cores (Node's own threads as well).

@@ -142,6 +142,13 @@ describe('membershipsProjection', () => {
     expect(row.last_read_position).toBe(7);
   });
 
+  it('keeps every other field as the read marker and the typing time move in turn', () => {
+    const typed = membershipsProjection.evolve(membershipsProjection.evolve(undefined, joined(alice, 7), id), typing(8), id)!;
+    const sentAfter = membershipsProjection.evolve(typed, sent(alice, 12), id)!;
+    expect(sentAfter).toEqual({ ...typed, last_read_position: 12 });
+    expect(membershipsProjection.evolve(sentAfter, typing(13), id)).toEqual({ ...sentAfter, last_typing_at: at(13) });
+  });
+
   it('moves forward on receipt.read but never backwards', () => {
     const row = membershipsProjection.evolve(undefined, joined(alice, 7), id)!;
     const forward = membershipsProjection.evolve(row, read(alice, 15, 16), id)!;
