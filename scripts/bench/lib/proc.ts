@@ -17,6 +17,21 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Opens a CPU window over `pids`; the answer reads the CPU seconds that the processes it is given used since.
+ * A process not in the window's start (started during it) counts from zero. One that has exited reads nothing,
+ * never minus its past: a pool closing an idle connection mid-window would otherwise subtract that backend's
+ * whole lifetime.
+ */
+export function cpuWindow(pids: readonly number[]): (pids: Iterable<number>) => number {
+  const start = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+  return (now) => {
+    let seconds = 0;
+    for (const pid of new Set(now)) seconds += Math.max(0, cpuSeconds(pid) - (start.get(pid) ?? 0));
+    return seconds;
+  };
+}
+
 /** Resident set size in bytes (0 if the process is gone). */
 export function rssBytes(pid: number): number {
   try {

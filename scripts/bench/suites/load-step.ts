@@ -1,5 +1,5 @@
 import { Histogram, summarize, type LatencySummary } from '../lib/histogram';
-import { cpuSeconds } from '../lib/proc';
+import { cpuWindow } from '../lib/proc';
 import type { LoadGenerator } from '../loadgen/controller';
 import type { LoadPlan } from '../loadgen/messages';
 import type { Target } from '../targets/target';
@@ -34,10 +34,7 @@ export interface StepResult {
 export async function runStep(target: Target, loadgen: LoadGenerator, plan: LoadPlan, p99BoundMs: number): Promise<StepResult> {
   const pids = await target.serverPids();
   const databasePids = pids.filter((pid) => pid !== target.pid);
-  const before = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
-  // Per process, never below zero: a backend that exits during the step
-  // (a pool closing an idle connection) reads 0 afterwards.
-  const used = (list: readonly number[]) => list.reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - before.get(pid)!), 0);
+  const used = cpuWindow(pids);
   const { load } = await loadgen.request({ cmd: 'load', plan });
   const serverCpu = used(pids);
   const databaseCpu = used(databasePids);

@@ -17,7 +17,7 @@ import { replayProjections } from '../../../backend/src/projections/replay';
 import { userStream } from '../../../backend/src/identity/events';
 import { roomStream } from '../../../backend/src/rooms/events';
 import { openConfiguredStore } from '../../lib/open-store';
-import { cpuSeconds } from '../lib/proc';
+import { cpuWindow } from '../lib/proc';
 import type { StorageCpu } from '../results';
 
 const BODY = 'x'.repeat(200);
@@ -31,13 +31,13 @@ async function serverCpuMeter({ database, engine }: Opened): Promise<() => Promi
     engine === 'postgres'
       ? (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db)).rows.map((r) => r.pid)
       : [];
-  const before = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid)]));
+  const before = await backends();
+  const databaseCpu = cpuWindow(before);
   const node = process.cpuUsage();
   return async () => {
     const used = process.cpuUsage(node);
-    // A backend started during the window counts from zero; the pool's connections stay open throughout.
-    const pids = new Set([...before.keys(), ...(await backends())]);
-    const databaseSeconds = [...pids].reduce((sum, pid) => sum + cpuSeconds(pid) - (before.get(pid) ?? 0), 0);
+    // The pool may open backends during the window and close idle ones.
+    const databaseSeconds = databaseCpu([...before, ...(await backends())]);
     return { node: round2((used.user + used.system) / 1e6), database: round2(databaseSeconds) };
   };
 }
