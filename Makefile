@@ -75,8 +75,9 @@ e2e: build chromium ## Real-browser tests of the PWA (Chromium via playwright-co
 budget: build ## Initial JS+CSS of the PWA against its 120 KB gzipped budget (also checked by every build)
 	npm run budget -w frontend
 
-# The replay keeps every projection row in memory while it folds the log (about 400 bytes per message):
-# let it use up to three quarters of the RAM rather than V8's default heap limit (a quarter, at most 4 GB).
+# The replay keeps projection rows in memory while it folds the log, a message's only until it is written
+# out (then its id: about 100 bytes per message in all): let it use up to three quarters of the RAM rather
+# than V8's default heap limit (a quarter, at most 4 GB).
 REPLAY_HEAP_MB := $(shell awk '/^MemTotal:/ { print int($$2 * 3 / 4 / 1024) }' /proc/meminfo 2>/dev/null)
 
 replay: install ## Rebuild every projection from the event log and verify it

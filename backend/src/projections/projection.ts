@@ -19,22 +19,41 @@ export interface Projection<T extends ProjectionTable = ProjectionTable> {
   fresh?(event: RecordedChatEvent): readonly string[];
   /** The row's next state; `undefined` means the row does not (or no longer) exist. Pure. */
   evolve(row: ProjectionRow<T> | undefined, event: RecordedChatEvent, id: string): ProjectionRow<T> | undefined;
+  /**
+   * True when a row, once a page of the log has passed without changing it,
+   * rarely changes again (a message: edits and deletes are few and come
+   * soon). A replay then keeps such rows only in the database it loads (see
+   * `SettledRows`). Optional: no.
+   */
+  readonly rowsSettle?: boolean;
+}
+
+/** Where the fold sends an event for a row it does not hold but a replay has written out (see `SettledRows`). */
+export interface LateRows {
+  claims(id: string): boolean;
+  defer(id: string, event: RecordedChatEvent): void;
 }
 
 /**
  * Folds `events` into `state` (a map from row id to row), recording in
  * `changed` each id whose row changed, with whether that row existed before
- * these events.
+ * these events. An event for an id that `state` lacks and `late` claims goes
+ * to `late` instead.
  */
 export function foldInto<T extends ProjectionTable>(
   projection: Projection<T>,
   state: Map<string, ProjectionRow<T>>,
   events: readonly RecordedChatEvent[],
   changed?: Map<string, boolean>,
+  late?: LateRows,
 ): void {
   for (const event of events) {
     for (const id of projection.keys(event)) {
       const current = state.get(id);
+      if (current === undefined && late?.claims(id)) {
+        late.defer(id, event);
+        continue;
+      }
       const next = projection.evolve(current, event, id);
       // Evolve returns its input untouched when the event changes nothing.
       if (next === current) continue;

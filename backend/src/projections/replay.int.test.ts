@@ -59,6 +59,17 @@ describeEachEngine('replay', (engine) => {
     expect(await checksums(db, allProjections)).toEqual(before);
   });
 
+  it('folds at the end the events that reach messages written out pages before (pages of two events)', async () => {
+    const { db, store } = server.app.services;
+    const before = await checksums(db, allProjections);
+    const report = await replayProjections(db, store, allProjections, undefined, 2);
+    // The edit, the deletion and the reaction come pages after their messages were sent and loaded.
+    expect(report.lateEvents).toBeGreaterThanOrEqual(2);
+    expect(report.identical).toBe(true);
+    expect(await checksums(db, allProjections)).toEqual(before);
+    expect((await replayProjections(db, store, allProjections)).lateEvents).toBe(0);
+  });
+
   it('detects a projection that drifted from the log, and repairs it', async () => {
     const { db, store } = server.app.services;
     const before = await checksums(db, allProjections);

@@ -3,6 +3,7 @@ import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { EventStore } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
 import { TableRewrite } from './rewrite';
+import { SettledRows } from './settled-rows';
 
 const PAGE = 10_000;
 /**
@@ -42,6 +43,8 @@ export interface TableChecksum {
 
 export interface ReplayReport {
   readonly events: number;
+  /** Events that reached a row already written out (see `SettledRows`) and were folded at the end. */
+  readonly lateEvents: number;
   readonly tables: readonly { table: ProjectionTable; before: TableChecksum; after: TableChecksum; equal: boolean }[];
   /** True when every rebuilt table equals the table it replaced. */
   readonly identical: boolean;
@@ -55,13 +58,14 @@ export type ReplayProgress = (done: number, total: number) => void;
  * old tables for the rebuilt ones to the commit): fold all events in memory,
  * loading new tables as it goes, and compare checksums before and after. The
  * rebuilt state is kept even if it differs, because the log is the truth;
- * the report says which tables had drifted.
+ * the report says which tables had drifted. `pageSize` is for tests.
  */
 export async function replayProjections(
   db: Kysely<Database>,
   store: EventStore,
   projections: readonly Projection[],
   onProgress: ReplayProgress = () => {},
+  pageSize = PAGE,
 ): Promise<ReplayReport> {
   return db.transaction().execute(async (tx) => {
     await store.lockAppends(tx);
@@ -72,6 +76,7 @@ export async function replayProjections(
     // Appends are locked out, so every committed row is final: the count is exact.
     const total = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(tx)).rows[0]!.n);
     const states = projections.map(() => new Map<string, ProjectionRow<ProjectionTable>>());
+    const settled = projections.map((p) => (p.rowsSettle ? new SettledRows() : undefined));
     // New tables are loaded page by page, while the next pages are folded; rows changed after their load are
     // rewritten at the end, before the new tables replace the old.
     const rewrite = await TableRewrite.begin(tx, projections.map((p) => p.table));
@@ -79,14 +84,15 @@ export async function replayProjections(
     let done = 0;
     onProgress(0, total);
     try {
-      for await (const events of store.replayPages(tx, PAGE)) {
+      for await (const events of store.replayPages(tx, pageSize)) {
         const changes = projections.map(() => new Map<string, boolean>());
         for (let at = 0; at < events.length; at += FOLD_SLICE) {
           if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           const slice = events.slice(at, at + FOLD_SLICE);
-          projections.forEach((projection, i) => foldInto(projection, states[i]!, slice, changes[i]));
+          projections.forEach((projection, i) => foldInto(projection, states[i]!, slice, changes[i], settled[i]));
         }
         await rewrite.load(projections.map((projection, i) => ({ table: projection.table, changed: changes[i]!, rows: states[i]! })));
+        settled.forEach((rows, i) => rows?.afterLoad(states[i]!, changes[i]!));
         done += events.length;
         onProgress(done, total);
       }
@@ -94,6 +100,18 @@ export async function replayProjections(
       // A failed load aborts the transaction, and the reads after it fail for that reason: report the load's own error.
       await rewrite.settled();
       throw error;
+    }
+    let lateEvents = 0;
+    for (const [i, projection] of projections.entries()) {
+      const late = settled[i]?.late;
+      if (!late?.size) continue;
+      const loaded = await rewrite.reopen(projection.table, [...late.keys()]);
+      for (const [id, events] of late) {
+        let row = loaded.get(id) as ProjectionRow<ProjectionTable> | undefined;
+        for (const event of events) row = projection.evolve(row, event, id);
+        if (row) states[i]!.set(id, row);
+        lateEvents += events.length;
+      }
     }
     await rewrite.finish(projections.map((p, i) => ({ table: p.table, rows: states[i]! })));
 
@@ -104,7 +122,7 @@ export async function replayProjections(
       after: afterSums[i]!,
       equal: before[i]!.digest === afterSums[i]!.digest && before[i]!.rows === afterSums[i]!.rows,
     }));
-    return { events: done, tables, identical: tables.every((t) => t.equal) };
+    return { events: done, lateEvents, tables, identical: tables.every((t) => t.equal) };
   });
 }
 

@@ -99,6 +99,21 @@ export class TableRewrite {
     this.#pending.catch(() => {});
   }
 
+  /**
+   * The rows of `ids` in `table` as they were loaded (an id never loaded has
+   * none), once every load has run. `finish` then replaces each of them with
+   * its state in the final rows, as it does a row that changed after its
+   * load. Reads the whole new table, which has no index yet: ask once, for
+   * every id at the same time.
+   */
+  async reopen(table: ProjectionTable, ids: readonly string[]): Promise<Map<string, object>> {
+    await this.#pending;
+    const { rows } = await sql<{ id: string }>`
+      select * from ${sql.table(successorOf(table))} where id = any(${arrayLiteral(ids)}::text[])`.execute(this.tx);
+    for (const id of ids) this.#stale.get(table)!.add(id);
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
   /** Waits for the load in flight; throws its error if it failed. */
   settled(): Promise<void> {
     return this.#pending;

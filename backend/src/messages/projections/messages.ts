@@ -7,6 +7,7 @@ import type { Projection } from '../../projections/projection';
  */
 export const messagesProjection: Projection<'messages'> = {
   table: 'messages',
+  rowsSettle: true,
   keys: (event) =>
     event.type === 'message.sent' || event.type === 'message.edited' || event.type === 'message.deleted'
       ? [event.data.messageId]
