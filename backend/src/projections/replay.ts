@@ -91,8 +91,8 @@ export async function replayProjections(
           const slice = events.slice(at, at + FOLD_SLICE);
           projections.forEach((projection, i) => foldInto(projection, states[i]!, slice, changes[i], settled[i]));
         }
-        await rewrite.load(projections.map((projection, i) => ({ table: projection.table, changed: changes[i]!, rows: states[i]! })));
-        settled.forEach((rows, i) => rows?.afterLoad(states[i]!, changes[i]!));
+        const inserted = await rewrite.load(projections.map((projection, i) => ({ table: projection.table, changed: changes[i]!, rows: states[i]! })));
+        settled.forEach((rows, i) => rows?.afterLoad(states[i]!, changes[i]!, inserted[i]!));
         done += events.length;
         onProgress(done, total);
       }

@@ -139,23 +139,30 @@ describeEachEngine('TableRewrite', (engine) => {
       // First: 0..ROWS-1 are new; 5 is made and gone again before it is loaded.
       for (let i = 0; i < ROWS; i++) put(i);
       rows.delete('m5:u:👍');
-      await load(Array.from({ length: ROWS }, (_, i) => [i, false]));
+      // Each answers the ids it inserts.
+      expect(await load(Array.from({ length: ROWS }, (_, i) => [i, false]))).toEqual([
+        Array.from({ length: ROWS }, (_, i) => `m${i}:u:👍`).filter((id) => id !== 'm5:u:👍'),
+      ]);
       // Second: 1 changes, 2 goes away, ROWS is new.
       put(1, '🎉');
       rows.delete('m2:u:👍');
       put(ROWS);
-      await load([
-        [1, true],
-        [2, true],
-        [ROWS, false],
-      ]);
+      expect(
+        await load([
+          [1, true],
+          [2, true],
+          [ROWS, false],
+        ]),
+      ).toEqual([[`m${ROWS}:u:👍`]]);
       // Third: 1 changes again, 2 comes back (new since the second load, so loaded again beside its first copy).
       put(1, '🚀');
       put(2, '👀');
-      await load([
-        [1, true],
-        [2, false],
-      ]);
+      expect(
+        await load([
+          [1, true],
+          [2, false],
+        ]),
+      ).toEqual([['m2:u:👍']]);
       await rewrite.finish([{ table: 'reactions', rows }]);
     });
     expect(await indexes(db)).toEqual(before);

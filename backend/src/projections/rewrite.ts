@@ -76,27 +76,34 @@ export class TableRewrite {
 
   /**
    * Waits for the previous load, then starts inserting the rows that are
-   * new since it and returns (`finish` or `settled` reports a failure). A
-   * changed row that existed then is left for `finish`; a new id with no
-   * row now is skipped.
+   * new since it and returns the ids it inserts, per entry of `changes`
+   * (`finish` or `settled` reports a failure). A changed row that existed
+   * then is left for `finish`; a new id with no row now is skipped.
    */
-  async load(changes: readonly TableChanges[]): Promise<void> {
+  async load(changes: readonly TableChanges[]): Promise<string[][]> {
     await this.#pending;
     const inserts: RawBuilder<unknown>[] = [];
+    const inserted: string[][] = [];
     for (const { table, changed, rows } of changes) {
+      const ids: string[] = [];
       const fresh: object[] = [];
       for (const [id, existed] of changed) {
         if (existed) this.#stale.get(table)!.add(id);
         else {
           const row = rows.get(id);
-          if (row !== undefined) fresh.push(row);
+          if (row !== undefined) {
+            ids.push(id);
+            fresh.push(row);
+          }
         }
       }
       inserts.push(...this.#inserts(table, fresh));
+      inserted.push(ids);
     }
     this.#pending = this.#run(inserts);
     // Awaited by the next load, `finish` or `settled`; until then a failure must not count as unhandled.
     this.#pending.catch(() => {});
+    return inserted;
   }
 
   /**

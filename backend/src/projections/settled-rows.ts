@@ -31,17 +31,16 @@ export class SettledRows {
   }
 
   /**
-   * After a load of `changed` (each changed id, with whether its row existed
-   * at the load before): settles the rows loaded new at the load before that
-   * which have not changed since, and remembers those this load inserted.
+   * After a load of the ids in `changed` that inserted the rows of
+   * `inserted` (what `TableRewrite.load` answers): settles the rows the load
+   * before inserted that have not changed since, and remembers this load's.
    */
-  afterLoad(state: Map<string, unknown>, changed: ReadonlyMap<string, boolean>): void {
+  afterLoad(state: Map<string, unknown>, changed: ReadonlyMap<string, unknown>, inserted: string[]): void {
     for (const id of this.#loadedLast) {
-      if (changed.has(id) || !state.has(id)) continue;
+      if (changed.has(id)) continue;
       state.delete(id);
       this.#ids.add(id);
     }
-    this.#loadedLast = [];
-    for (const [id, existed] of changed) if (!existed && state.has(id)) this.#loadedLast.push(id);
+    this.#loadedLast = inserted;
   }
 }

@@ -12,11 +12,11 @@ const counters = {
 
 const bump = (messageId: string, position: number) => ({ type: 'message.edited', position, data: { messageId } }) as unknown as RecordedChatEvent;
 
-/** Folds one page as the replay does, and loads it (here: only the settling). */
+/** Folds one page as the replay does, and settles after a load that inserts what TableRewrite's would: the new ids with a row. */
 function page(state: Map<string, object>, settled: SettledRows, events: RecordedChatEvent[]): Map<string, boolean> {
   const changed = new Map<string, boolean>();
   foldInto(counters, state as never, events, changed, settled);
-  settled.afterLoad(state, changed);
+  settled.afterLoad(state, changed, [...changed].filter(([id, existed]) => !existed && state.has(id)).map(([id]) => id));
   return changed;
 }
 
@@ -48,12 +48,14 @@ describe('SettledRows', () => {
     expect([...settled.late]).toEqual([['a', [bump('a', 3), bump('a', 5)]]]);
   });
 
-  it('never settles a row that was deleted, nor one that existed before the load', () => {
-    const state = new Map<string, object>([['old', { id: 'old', n: 1 }]]);
+  it('settles only rows the load before inserted, and none that changed or went away since', () => {
+    const state = new Map<string, object>(['old', 'kept', 'gone'].map((id) => [id, { id, n: 1 }]));
     const settled = new SettledRows();
-    settled.afterLoad(state, new Map([['old', true], ['gone', false]]));
-    settled.afterLoad(state, new Map());
-    expect(state.has('old')).toBe(true);
+    settled.afterLoad(state, new Map([['kept', false], ['gone', false]]), ['kept', 'gone']);
+    state.delete('gone');
+    settled.afterLoad(state, new Map([['gone', true]]), []);
+    expect([...state.keys()]).toEqual(['old']);
+    expect(settled.claims('kept')).toBe(true);
     expect(settled.claims('old')).toBe(false);
     expect(settled.claims('gone')).toBe(false);
   });
