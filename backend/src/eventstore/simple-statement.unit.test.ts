@@ -1,27 +1,48 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../db/types';
-import { jsonLiteral } from './json-literal';
-import { PREPARED_PREFIX, SimpleStatement } from './simple-statement';
+import { toJson, type ShapedSql } from './shaped-sql';
+import { PREPARED_PREFIX, StatementShapes } from './simple-statement';
 
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: {} as never }) });
-const statement = (ids: unknown, names: unknown) =>
-  SimpleStatement.compile(sql`select ${jsonLiteral(ids)} as ids, ${jsonLiteral(names)} as names`, db);
+const idsAndNames = (ids: unknown, names: unknown): ShapedSql => ({
+  key: 'ids and names',
+  values: [toJson(ids), toJson(names)],
+  build: ([i, n]) => sql`select ${i} as ids, ${n} as names`,
+});
 
-describe('SimpleStatement', () => {
+describe('StatementShapes', () => {
   it('puts each constant in place of its placeholder, without scanning a constant again', () => {
-    expect(statement(['$2'], 'it\'s').inlined()).toBe(`select E'["$2"]'::json as ids, E'"it''s"'::json as names`);
+    const shapes = new StatementShapes(db);
+    expect(shapes.statement(idsAndNames(['$2'], "it's")).inlined()).toBe(`select E'["$2"]'::json as ids, E'"it''s"'::json as names`);
   });
 
-  it('names the text, not the constants: one name for every batch of the same shape', () => {
-    const name = statement([1], 'a').name;
-    expect(name.startsWith(PREPARED_PREFIX)).toBe(true);
-    expect(statement([2, 3], 'b').name).toBe(name);
-    expect(SimpleStatement.compile(sql`select ${jsonLiteral([1])} as other`, db).name).not.toBe(name);
+  it('builds the text of a key once, and names the text, not the constants', () => {
+    const shapes = new StatementShapes(db);
+    let builds = 0;
+    const counted = (ids: unknown): ShapedSql => {
+      const shape = idsAndNames(ids, 'a');
+      return { ...shape, build: (slots) => (builds++, shape.build(slots)) };
+    };
+    const first = shapes.statement(counted([1]));
+    const second = shapes.statement(counted([2, 3]));
+    expect(builds).toBe(1);
+    expect(first.name.startsWith(PREPARED_PREFIX)).toBe(true);
+    expect(second.name).toBe(first.name);
+    expect(second.constants).toEqual([`E'[2,3]'`, `E'"a"'`]);
+    const other = shapes.statement({ key: 'other', values: ['[1]'], build: ([v]) => sql`select ${v} as other` });
+    expect(other.name).not.toBe(first.name);
+  });
+
+  it('gives a slot used twice its constant twice, and one left out none', () => {
+    const shapes = new StatementShapes(db);
+    const s = shapes.statement({ key: 'twice', values: ['1', '2'], build: ([a]) => sql`select ${a} ->> 0, ${a} ->> 1` });
+    expect(s.template).toBe('select $1::json ->> 0, $2::json ->> 1');
+    expect(s.constants).toEqual([`E'1'`, `E'1'`]);
   });
 
   it('executes where prepared, prepares first where not, and inlines once the session holds as many as it may', () => {
-    const s = statement([1], 'a');
+    const s = new StatementShapes(db).statement(idsAndNames([1], 'a'));
     const execute = `execute ${s.name}(E'[1]', E'"a"')`;
     expect(s.runIn([s.name])).toEqual([execute]);
     expect(s.runIn([])).toEqual([`prepare ${s.name} as select $1::json as ids, $2::json as names`, execute]);
@@ -29,7 +50,7 @@ describe('SimpleStatement', () => {
     expect(s.runIn(full)).toEqual([s.inlined()]);
   });
 
-  it('refuses a bind parameter that is not a jsonLiteral', () => {
-    expect(() => SimpleStatement.compile(sql`select ${'text'}`, db)).toThrow(TypeError);
+  it('refuses a bind parameter that is not a slot', () => {
+    expect(() => new StatementShapes(db).statement({ key: 'bound', values: [], build: () => sql`select ${'text'}` })).toThrow(TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { open, openAllJoined, seal } from '../crypto/aead';
 import { ErasedKeyError, type DataKey, type Keyring } from '../crypto/keyring';
 import { CopyTarget } from '../db/copy-out';
@@ -9,10 +9,10 @@ import { ConflictError, UnavailableError } from '../errors/errors';
 import { dataSubjectOf, parseEventData, type NewChatEvent, type RecordedChatEvent } from '../events';
 import { GroupCommitter, SPLIT_AT, type Outcome } from './group-commit';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './hash-chain';
-import { jsonLiteral, oneOf } from './json-literal';
 import { KnownState, sameEnd, type ChainEnd, type KnownBatchState } from './known-state';
 import { projectedRows, withChanges, type ProjectedRows, type RowChanges, type TouchedIds } from './projected-rows';
-import { INDEXED_PLANS, PREPARED_PREFIX, SimpleStatement, UNKNOWN_STATEMENT } from './simple-statement';
+import { anyOf, buildParts, toJson, type ShapedSql } from './shaped-sql';
+import { INDEXED_PLANS, PREPARED_PREFIX, StatementShapes, UNKNOWN_STATEMENT, type SimpleStatement } from './simple-statement';
 import { sealedBinaryPage, sealedRowOf, type SealedRecords } from './sealed-page';
 
 /** A page of the log: positions after `after` (and up to `upTo`), optionally only some streams or not some types. */
@@ -100,18 +100,17 @@ export interface Projector {
   touchedIds(events: readonly RecordedChatEvent[]): TouchedIds;
   /**
    * A `json` object of the rows `ids` names, from table name to its rows
-   * (each with its `id`: guards look them up so), with no bind parameters
-   * but `jsonLiteral`s (it travels with the batch's `begin`).
+   * (each with its `id`: guards look them up so). It travels with the
+   * batch's `begin`, as part of a statement prepared once per shape.
    */
-  touchedRows(ids: TouchedIds): RawBuilder<unknown>;
+  touchedRows(ids: TouchedIds): ShapedSql;
   /**
    * Folds the recorded events into those rows; answers data-modifying
-   * statements (each fit for a `WITH`, with no bind parameters but
-   * `jsonLiteral`s) writing back what changed, and the changed rows as
-   * `touchedRows` would read them once written (the next batch may have
-   * read before this one commits).
+   * statements (each fit for a `WITH`) writing back what changed, and the
+   * changed rows as `touchedRows` would read them once written (the next
+   * batch may have read before this one commits).
    */
-  writes(touched: unknown, events: readonly RecordedChatEvent[]): { statements: RawBuilder<unknown>[]; changes: RowChanges };
+  writes(touched: unknown, events: readonly RecordedChatEvent[]): { statements: ShapedSql[]; changes: RowChanges };
 }
 
 /** Called after a batch committed, with the events in position order. */
@@ -158,6 +157,7 @@ export class EventStore {
   #decidedFromMemory = 0;
   /** The append statements (reads, checks, writes) some session of the pool is known to have prepared. */
   readonly #prepared = new Set<string>();
+  readonly #statements: StatementShapes;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -165,6 +165,7 @@ export class EventStore {
     private readonly projector: Projector,
     private readonly redactions?: RedactionSource,
   ) {
+    this.#statements = new StatementShapes(db);
     this.#committer = new GroupCommitter(
       (requests, handOff) => this.#writeBatch(requests, handOff),
       MAX_BATCH_REQUESTS,
@@ -517,7 +518,7 @@ export class EventStore {
     const batch = decide(state, requests, keys);
     // With nothing recorded it answers no statements and no changes.
     const projected = this.projector.writes(state.touched, batch.recorded);
-    const writeStatement = batch.rows.length > 0 ? this.#writeStatement(tx, batch.rows, batch.streams, batch.commands, projected.statements) : undefined;
+    const writeStatement = batch.rows.length > 0 ? this.#writeStatement(batch.rows, batch.streams, batch.commands, projected.statements) : undefined;
     const signal = batch.rows.length > 0 && this.#commitSignal ? [this.#commitSignal(batch.end.position)] : [];
     const checkStatement = from === 'locked' ? undefined : this.#checkStatement(state, known ? plan.commandIds : [], known?.fresh ?? new Map());
     const prepared = (statement: SimpleStatement | undefined, names: readonly string[]) => statement?.runIn(names) ?? [];
@@ -609,18 +610,22 @@ export class EventStore {
    * executed as a statement prepared once per session, as the write is.
    */
   #stateQuery(commandIds: readonly string[], streams: readonly string[], touched: TouchedIds): SimpleStatement {
-    const query = sql`
-      select head.position, head.hash,
-        (select generation from projection_generation where singleton = 1) as generation,
-        (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
-          where command_id = ${oneOf(commandIds)}) as commands,
-        (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
-          where stream = ${oneOf(streams)}) as streams,
-        ${this.projector.touchedRows(touched)} as touched,
-        ${sql.raw(PREPARED_NAMES)} as prepared
-      from (select 1) as one
-      left join lateral (select position, hash from events order by position desc limit 1) as head on true`;
-    return SimpleStatement.compile(query, this.db);
+    const rows = this.projector.touchedRows(touched);
+    return this.#statements.statement({
+      key: `read ${rows.key}`,
+      values: [toJson(commandIds), toJson(streams), ...rows.values],
+      build: ([commands, versions, ...rest]) => sql`
+        select head.position, head.hash,
+          (select generation from projection_generation where singleton = 1) as generation,
+          (select coalesce(json_agg(json_build_array(command_id, actor, positions)), '[]'::json) from commands
+            where command_id = ${anyOf(commands!)}) as commands,
+          (select coalesce(json_object_agg(stream, version), '{}'::json) from streams
+            where stream = ${anyOf(versions!)}) as streams,
+          ${rows.build(rest)} as touched,
+          ${sql.raw(PREPARED_NAMES)} as prepared
+        from (select 1) as one
+        left join lateral (select position, hash from events order by position desc limit 1) as head on true`,
+    });
   }
 
   /**
@@ -633,16 +638,25 @@ export class EventStore {
    * per session.
    */
   #checkStatement(state: { end: ChainEnd; generation: number }, commandIds: readonly string[], fresh: ReadonlyMap<string, readonly string[]>): SimpleStatement {
-    const taken = [
-      ...(commandIds.length > 0 ? [sql`exists (select 1 from commands where command_id = ${oneOf(commandIds)})`] : []),
-      ...[...fresh].map(([table, ids]) => sql`exists (select 1 from ${sql.table(table)} where id = ${oneOf(ids)})`),
-    ];
-    const end = jsonLiteral([state.end.position, state.end.hash.toString('hex'), state.generation]);
-    return SimpleStatement.compile(
-      sql`select append_expect_state((${end} ->> 0)::bigint, decode(${end} ->> 1, 'hex'), (${end} ->> 2)::bigint,
-        ${taken.length === 0 ? sql`false` : sql.join(taken, sql` or `)})`,
-      this.db,
-    );
+    const checksCommands = commandIds.length > 0;
+    const tables = [...fresh.keys()];
+    return this.#statements.statement({
+      key: `check ${checksCommands ? 'commands' : ''} ${tables.join(',')}`,
+      values: [
+        toJson([state.end.position, state.end.hash.toString('hex'), state.generation]),
+        ...(checksCommands ? [toJson(commandIds)] : []),
+        ...[...fresh.values()].map(toJson),
+      ],
+      build: ([end, ...lists]) => {
+        const tableLists = checksCommands ? lists.slice(1) : lists;
+        const taken = [
+          ...(checksCommands ? [sql`exists (select 1 from commands where command_id = ${anyOf(lists[0]!)})`] : []),
+          ...tables.map((table, i) => sql`exists (select 1 from ${sql.table(table)} where id = ${anyOf(tableLists[i]!)})`),
+        ];
+        return sql`select append_expect_state((${end} ->> 0)::bigint, decode(${end} ->> 1, 'hex'), (${end} ->> 2)::bigint,
+          ${taken.length === 0 ? sql`false` : sql.join(taken, sql` or `)})`;
+      },
+    });
   }
 
   /**
@@ -653,11 +667,10 @@ export class EventStore {
    * session and executed.
    */
   #writeStatement(
-    executor: Kysely<Database>,
     rows: readonly ChainedRow[],
     streams: readonly { stream: string; version: number }[],
     commands: readonly CommandRow[],
-    projections: readonly RawBuilder<unknown>[],
+    projections: readonly ShapedSql[],
   ): SimpleStatement {
     const events = rows.map(({ fields: r, prevHash, hash, occurredAt }) => ({
       position: r.position,
@@ -673,25 +686,33 @@ export class EventStore {
       prev_hash: prevHash.toString('base64'),
       hash: hash.toString('base64'),
     }));
-    const parts = [
-      sql`appended as (insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
-        select position, stream, version, type, actor, occurred_at, key_id, decode(nonce, 'base64'), decode(ciphertext, 'base64'), metadata,
-          decode(prev_hash, 'base64'), decode(hash, 'base64')
-        from json_to_recordset(${jsonLiteral(events)}) as r(position bigint, stream text, version integer, type text, actor text,
-          occurred_at timestamptz, key_id text, nonce text, ciphertext text, metadata jsonb, prev_hash text, hash text))`,
-      sql`versions as (insert into streams (stream, version)
-        select stream, version from json_to_recordset(${jsonLiteral(streams)}) as r(stream text, version integer)
-        on conflict (stream) do update set version = excluded.version)`,
-      ...(commands.length > 0
-        ? [
-            sql`results as (insert into commands (command_id, actor, positions, created_at)
-              select command_id, actor, positions, created_at
-              from json_to_recordset(${jsonLiteral(commands)}) as r(command_id text, actor text, positions bigint[], created_at timestamptz))`,
-          ]
-        : []),
-      ...projections.map((statement, i) => sql`${sql.raw(`projected_${i}`)} as (${statement})`),
-    ];
-    return SimpleStatement.compile(sql`with ${sql.join(parts)} select 1`, executor);
+    const recordsCommands = commands.length > 0;
+    return this.#statements.statement({
+      key: `write ${recordsCommands ? 'commands' : ''} ${projections.map((p) => p.key).join(' ')}`,
+      values: [toJson(events), toJson(streams), ...(recordsCommands ? [toJson(commands)] : []), ...projections.flatMap((p) => p.values)],
+      build: ([eventList, streamList, ...rest]) => {
+        const projected = buildParts(projections, recordsCommands ? rest.slice(1) : rest);
+        const parts = [
+          sql`appended as (insert into events (position, stream, version, type, actor, occurred_at, key_id, nonce, ciphertext, metadata, prev_hash, hash)
+            select position, stream, version, type, actor, occurred_at, key_id, decode(nonce, 'base64'), decode(ciphertext, 'base64'), metadata,
+              decode(prev_hash, 'base64'), decode(hash, 'base64')
+            from json_to_recordset(${eventList}) as r(position bigint, stream text, version integer, type text, actor text,
+              occurred_at timestamptz, key_id text, nonce text, ciphertext text, metadata jsonb, prev_hash text, hash text))`,
+          sql`versions as (insert into streams (stream, version)
+            select stream, version from json_to_recordset(${streamList}) as r(stream text, version integer)
+            on conflict (stream) do update set version = excluded.version)`,
+          ...(recordsCommands
+            ? [
+                sql`results as (insert into commands (command_id, actor, positions, created_at)
+                  select command_id, actor, positions, created_at
+                  from json_to_recordset(${rest[0]}) as r(command_id text, actor text, positions bigint[], created_at timestamptz))`,
+              ]
+            : []),
+          ...projected.map((statement, i) => sql`${sql.raw(`projected_${i}`)} as (${statement})`),
+        ];
+        return sql`with ${sql.join(parts)} select 1`;
+      },
+    });
   }
 
   /**

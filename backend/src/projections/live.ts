@@ -1,8 +1,8 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, ProjectionRow, ProjectionTable } from '../db/types';
 import type { RecordedChatEvent } from '../events';
-import { jsonLiteral, oneOf } from '../eventstore/json-literal';
 import type { TableWrites } from '../eventstore/projected-rows';
+import { anyOf, toJson, type ShapedSql } from '../eventstore/shaped-sql';
 import type { Projector } from '../eventstore/store';
 import { foldInto, type Projection } from './projection';
 
@@ -40,17 +40,24 @@ export function liveProjector(projections: readonly Projection[]): Projector {
     },
 
     touchedRows(ids) {
-      const parts = [...ids].map(
-        ([table, { ids: keys }]) => sql`${sql.lit(table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(table)} t
-            where t.id = ${oneOf(keys)})`,
-      );
-      return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
+      const tables = [...ids.keys()];
+      return {
+        key: `touched ${tables.join(',')}`,
+        values: [...ids.values()].map(({ ids: keys }) => toJson(keys)),
+        build(slots) {
+          const parts = tables.map(
+            (table, i) => sql`${sql.lit(table)}::text, (select coalesce(json_agg(t), '[]'::json) from ${sql.table(table)} t
+                where t.id = ${anyOf(slots[i]!)})`,
+          );
+          return parts.length === 0 ? sql`'{}'::json` : sql`json_build_object(${sql.join(parts)})`;
+        },
+      };
     },
 
     writes(touched, events) {
       if (!known) throw new Error('liveProjector.prepare must run before writes');
       const byTable = (touched ?? {}) as Record<string, Record<string, unknown>[]>;
-      const statements: RawBuilder<unknown>[] = [];
+      const statements: ShapedSql[] = [];
       const changes = new Map<string, TableWrites>();
       for (const projection of projections) {
         const written = writesOf(projection, byTable[projection.table] ?? [], known.get(projection.table), events);
@@ -68,7 +75,7 @@ function writesOf<T extends ProjectionTable>(
   loaded: readonly Record<string, unknown>[],
   timestampColumns: ReadonlySet<string> | undefined,
   events: readonly RecordedChatEvent[],
-): { statements: RawBuilder<unknown>[]; changes: TableWrites } | undefined {
+): { statements: ShapedSql[]; changes: TableWrites } | undefined {
   const state = new Map<string, ProjectionRow<T>>();
   // Each timestamp read as text, by the Date it became: written back as that text.
   const texts = new Map<Date, string>();
@@ -88,23 +95,36 @@ function writesOf<T extends ProjectionTable>(
   foldInto(projection, state, events, changed);
   if (changed.size === 0) return undefined;
 
-  const table = sql.table(projection.table);
   const gone = [...changed.keys()].filter((id) => !state.has(id));
   const rows = [...changed.keys()].flatMap((id) => (state.has(id) ? [withTimestampsAsText(state.get(id)!, timestampColumns, texts)] : []));
-  const statements: RawBuilder<unknown>[] = [];
-  if (gone.length > 0) {
-    statements.push(sql`delete from ${table} where id = ${oneOf(gone)}`);
-  }
-  if (rows.length > 0) {
-    const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-    const list = sql.join(columns.map((c) => sql.id(c)));
-    const updates = columns.filter((c) => c !== 'id').map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`);
-    statements.push(
-      sql`insert into ${table} (${list}) select ${list} from json_populate_recordset(null::${table}, ${jsonLiteral(rows)})
-        on conflict (id) do ${updates.length > 0 ? sql`update set ${sql.join(updates)}` : sql`nothing`}`,
-    );
-  }
+  const statements: ShapedSql[] = [];
+  if (gone.length > 0) statements.push(deleted(projection.table, gone));
+  if (rows.length > 0) statements.push(upserted(projection.table, rows));
   return { statements, changes: { rows, gone } };
+}
+
+/** Deletes the rows of `table` with the ids `gone`. */
+function deleted(table: string, gone: readonly string[]): ShapedSql {
+  return {
+    key: `delete ${table}`,
+    values: [toJson(gone)],
+    build: ([ids]) => sql`delete from ${sql.table(table)} where id = ${anyOf(ids!)}`,
+  };
+}
+
+/** Inserts `rows` into `table`, or updates the columns they have where their id exists. */
+function upserted(table: string, rows: readonly Record<string, unknown>[]): ShapedSql {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return {
+    key: `upsert ${table}(${columns.join(',')})`,
+    values: [toJson(rows)],
+    build: ([json]) => {
+      const list = sql.join(columns.map((c) => sql.id(c)));
+      const updates = columns.filter((c) => c !== 'id').map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`);
+      return sql`insert into ${sql.table(table)} (${list}) select ${list} from json_populate_recordset(null::${sql.table(table)}, ${json!})
+        on conflict (id) do ${updates.length > 0 ? sql`update set ${sql.join(updates)}` : sql`nothing`}`;
+    },
+  };
 }
 
 /**

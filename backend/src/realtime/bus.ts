@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createClient } from 'redis';
 import { z } from 'zod';
-import { stringConstant } from '../eventstore/json-literal';
+import { stringConstant } from '../eventstore/shaped-sql';
 
 /**
  * What nodes tell each other. Never content: positions (read the events from
