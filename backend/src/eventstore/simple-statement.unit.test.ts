@@ -34,6 +34,18 @@ describe('StatementShapes', () => {
     expect(other.name).not.toBe(first.name);
   });
 
+  it('keeps the texts of 512 keys, and compiles a statement of any further key every time', () => {
+    const shapes = new StatementShapes(db);
+    let builds = 0;
+    const keyed = (key: string): ShapedSql => ({ key, values: ['1'], build: ([v]) => (builds++, sql`select ${v} as ${sql.id(key)}`) });
+    for (let i = 0; i < 512; i++) shapes.statement(keyed(`k${i}`));
+    shapes.statement(keyed('k0'));
+    expect(builds).toBe(512);
+    expect(shapes.statement(keyed('more')).template).toBe('select $1::json as "more"');
+    shapes.statement(keyed('more'));
+    expect(builds).toBe(514);
+  });
+
   it('gives a slot used twice its constant twice, and one left out none', () => {
     const shapes = new StatementShapes(db);
     const s = shapes.statement({ key: 'twice', values: ['1', '2'], build: ([a]) => sql`select ${a} ->> 0, ${a} ->> 1` });
