@@ -5,9 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
  * its slots. The append makes one per statement and batch, and the text of
  * a key is built and compiled once (`StatementShapes`): building the same
  * text again with Kysely for every batch was about a third of the server's
- * JavaScript per send, and most of what it allocated (some 360 KB a batch),
- * whose survivors drove the major collections that made the send → receive
- * latency's tail.
+ * JavaScript per send, and more than a third of what it allocated.
  */
 export interface ShapedSql {
   /** Names everything the text depends on: two `ShapedSql`s with one key build one text. */
