@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventFrame } from '@chatterlink/schema/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { describeEachEngine } from '../../test/engines';
 import { maskedTextFrame, rawWebSocket } from '../../test/raw-ws';
@@ -148,7 +148,10 @@ describeEachEngine('WebSocket gateway', (engine) => {
 
   it('packs a catch-up into `events` frames of at most 64 KiB for a client that asks with `batch`, same events in the same order', async () => {
     const since = await server.app.services.store.head();
-    for (let i = 0; i < 120; i++) await alice.post(`/api/rooms/${room}/messages`, { id: randomUUID(), body: `${i} ${'é'.repeat(1500)}` });
+    let last = 0;
+    for (let i = 0; i < 120; i++) last = (await alice.post(`/api/rooms/${room}/messages`, { id: randomUUID(), body: `${i} ${'é'.repeat(1500)}` })).json.position;
+    // Catch-up ends where the fan-out has delivered up to; an ack can come before that (the fan-out may be reading the log).
+    await vi.waitFor(() => expect(server.realtime.fanOut.position).toBeGreaterThanOrEqual(last), { timeout: 10_000 });
     const [plain, packed] = await Promise.all([bob.socket(), bob.socket()]);
     await Promise.all([plain.hello(since), packed.hello(since, true)]);
     const catchUpOf = (socket: TestSocket) => socket.frames.slice(0, socket.frames.findIndex((f) => f.type === 'ready'));
