@@ -11,8 +11,7 @@ describe.runIf(redisUrl)('Redis bus [redis]', () => {
   });
 
   async function open(logId: string): Promise<{ bus: RedisBus; received: BusMessage[] }> {
-    const bus = new RedisBus(redisUrl!, redisChannel(logId));
-    await bus.start();
+    const bus = await RedisBus.open(redisUrl!, redisChannel(logId));
     buses.push(bus);
     const received: BusMessage[] = [];
     bus.subscribe((message) => received.push(message));

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { z } from 'zod';
 import { stringConstant } from '../eventstore/shaped-sql';
 
@@ -134,6 +134,8 @@ export function redisChannel(logId: string | undefined): string {
   return logId ? `${CHANNEL}:${logId.slice(0, 32)}` : CHANNEL;
 }
 
+type RedisClient = ReturnType<typeof createClient>;
+
 /**
  * Redis pub/sub (REDIS_URL, or the guide's SOCKETIO_MESSAGE_QUEUE). Unlike
  * NOTIFY, which stays inside one database, Redis channels are server-wide:
@@ -142,21 +144,33 @@ export function redisChannel(logId: string | undefined): string {
 export class RedisBus implements SignalBus {
   readonly name = 'redis';
   readonly #handlers: ((message: BusMessage) => void)[] = [];
-  readonly #publisher;
-  readonly #subscriber;
+  readonly #publisher: RedisClient;
+  readonly #subscriber: RedisClient;
 
-  constructor(
-    url: string,
+  /**
+   * Connects to Redis at `url` and listens on `channel`. The client library
+   * loads here, not with the server: most deployments have no Redis, and its
+   * modules would only weigh on the heap every major collection marks.
+   */
+  static async open(url: string, channel: string): Promise<RedisBus> {
+    const { createClient } = await import('redis');
+    const bus = new RedisBus(createClient({ url }), channel);
+    await bus.#start();
+    return bus;
+  }
+
+  private constructor(
+    publisher: RedisClient,
     readonly channel: string,
   ) {
-    this.#publisher = createClient({ url });
+    this.#publisher = publisher;
     this.#subscriber = this.#publisher.duplicate();
     // The clients reconnect by themselves; errors while they do are expected.
     this.#publisher.on('error', () => {});
     this.#subscriber.on('error', () => {});
   }
 
-  async start(): Promise<void> {
+  async #start(): Promise<void> {
     await Promise.all([this.#publisher.connect(), this.#subscriber.connect()]);
     await this.#subscriber.subscribe(this.channel, (raw) => {
       const message = decode(raw);

@@ -117,10 +117,7 @@ async function openBus(target: BusTarget, onReconnect: () => void, logId: string
       await bus.start();
       return bus;
     }
-    case 'redis': {
-      const bus = new RedisBus(target.url, redisChannel(logId));
-      await bus.start();
-      return bus;
-    }
+    case 'redis':
+      return RedisBus.open(target.url, redisChannel(logId));
   }
 }
