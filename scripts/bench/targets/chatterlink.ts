@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createDatabase, dropDatabase } from '../lib/databases';
 import { pin, stopChild, track, waitForLine } from '../lib/proc';
 import type { ClientSpec } from '../loadgen/protocols';
-import { SERVER_ENV } from './server-env';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-env';
 import { FANOUT_ROOM, latencyRoomOf, type Layout, type Target } from './target';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -68,7 +68,7 @@ export class ChatterLinkDeployment {
   async start(core: number): Promise<ChatterLinkTarget> {
     // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof") profiles the server under benchmark load.
     const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = track(spawn(process.execPath, [...nodeArgs, SERVER], { cwd: ROOT, env: { ...process.env, ...SERVER_ENV, ...this.#env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, SERVER], { cwd: ROOT, env: { ...process.env, ...SERVER_ENV, ...this.#env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     const port = Number((await waitForLine(child, /listening on http:\/\/[\d.]+:(\d+)/))[1]);
     return new ChatterLinkTarget(this, child, port, core);
   }

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawnPinned, stopChild, waitForLine } from '../lib/proc';
 import type { ClientSpec } from '../loadgen/protocols';
-import { SERVER_ENV } from './server-env';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-env';
 import { FANOUT_ROOM, latencyRoomOf, type Layout, type Target, type TargetName } from './target';
 
 const SCRIPTS: Record<Exclude<TargetName, 'chatterlink'>, string> = {
@@ -14,7 +14,7 @@ const SCRIPTS: Record<Exclude<TargetName, 'chatterlink'>, string> = {
 /** Starts a minimal peer server (no auth, no storage) pinned to `core`. */
 export async function startPeer(name: Exclude<TargetName, 'chatterlink'>, core: number): Promise<Target> {
   const script = fileURLToPath(new URL(`../peers/${SCRIPTS[name]}`, import.meta.url));
-  const child: ChildProcess = spawnPinned(core, process.execPath, [script], { env: { ...process.env, ...SERVER_ENV } });
+  const child: ChildProcess = spawnPinned(core, process.execPath, [...SERVER_NODE_FLAGS, script], { env: { ...process.env, ...SERVER_ENV } });
   const port = Number((await waitForLine(child, /LISTENING (\d+)/))[1]);
   return {
     name,

@@ -16,8 +16,26 @@ export function parseServerEnv(text: string): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** `SERVER_ENV` as the report's method section states it. */
+/**
+ * Node flags for every server under test, ChatterLink and the three peers
+ * alike. Each server is confined to one core, where V8's background GC
+ * threads can only take turns with the main thread: there a major
+ * collection stalled ChatterLink's event loop twice as long as one done on
+ * the main thread alone (docs/benchmarks-analysis.md). A deployment confined
+ * to one CPU is told the same (docs/deploy.md). `BENCH_SERVER_FLAGS="…"`
+ * replaces them (empty: none), for an A/B.
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = parseNodeFlags(process.env.BENCH_SERVER_FLAGS);
+
+/** The flags in `text`, split at spaces; `--single-threaded-gc` when unset, none when empty. */
+export function parseNodeFlags(text: string | undefined): string[] {
+  return (text ?? '--single-threaded-gc').split(/\s+/).filter(Boolean);
+}
+
+/** `SERVER_ENV` and `SERVER_NODE_FLAGS` as the report's method section states them. */
 export function describeServerEnv(): string {
   const pairs = Object.entries(SERVER_ENV).map(([name, value]) => `\`${name}=${value}\``);
-  return pairs.length > 0 ? `starts with ${pairs.join(', ')}` : 'starts with the runner’s environment only';
+  const env = pairs.length > 0 ? `starts with ${pairs.join(', ')}` : 'starts with the runner’s environment only';
+  const flags = SERVER_NODE_FLAGS.length > 0 ? `Node flags ${SERVER_NODE_FLAGS.map((flag) => `\`${flag}\``).join(' ')}` : 'no Node flags';
+  return `${env} and ${flags}`;
 }
