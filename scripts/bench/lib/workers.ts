@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../targets/server-env';
 import { spawnPinned } from './proc';
 
 /**
  * Runs one of the suites' worker scripts (TypeScript, via tsx) pinned to
  * `core` (or a `taskset -c` list) and answers the JSON object it prints last.
+ * Confined to one core, it gets the servers' Node flags (`SERVER_NODE_FLAGS`).
  */
 export function runWorker<T>(core: number | string, script: string, args: readonly (string | number)[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../suites/${script}`, import.meta.url));
-  const child = spawnPinned(core, process.execPath, ['--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
+  const child = spawnPinned(core, process.execPath, [...(typeof core === 'number' ? SERVER_NODE_FLAGS : []), '--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
