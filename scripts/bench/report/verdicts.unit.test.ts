@@ -142,6 +142,14 @@ describe('verdicts', () => {
     expect(byMetric('2. Send')[0]!.met).toBe(true);
   });
 
+  it('prints a percentile just under its bound with a decimal, not rounded up to the bound', () => {
+    const fixed = { ...step(2000, 10, 8), latency: { count: 1000, p50: 1.5, p99: 8, p999: 24.575, max: 30 } };
+    const chatterlink = { ...network(200_000, 6), latency: { ...network(200_000, 6).latency, fixed } };
+    const [latency] = verdicts({ ...results, network: { ...results.network, chatterlink } }, QUICK).filter((v) => v.metric.startsWith('2. Send'));
+    expect(latency!.measured).toBe('p50 1.50 ms, p99 8.00 ms, p99.9 24.6 ms');
+    expect(latency!.met).toBe(true);
+  });
+
   it('needs both the rate and the ratio for durable append', () => {
     expect(byMetric('3.')[0]!.met).toBe(true);
   });
