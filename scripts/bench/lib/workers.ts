@@ -9,7 +9,8 @@ import { spawnPinned } from './proc';
  */
 export function runWorker<T>(core: number | string, script: string, args: readonly (string | number)[], env: Record<string, string> = {}): Promise<T> {
   const path = fileURLToPath(new URL(`../suites/${script}`, import.meta.url));
-  const child = spawnPinned(core, process.execPath, [...(typeof core === 'number' ? SERVER_NODE_FLAGS : []), '--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
+  const flags = typeof core === 'number' ? SERVER_NODE_FLAGS : [];
+  const child = spawnPinned(core, process.execPath, [...flags, '--import', 'tsx', path, ...args.map(String)], { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -20,11 +20,11 @@ export function parseServerEnv(text: string): Record<string, string> {
  * Node flags for every server under test, ChatterLink and the three peers
  * alike, and for the storage and crypto workers that run on one core. Each
  * is confined to one core, where V8's background GC threads can only take
- * turns with the main thread: there a major
- * collection stalled ChatterLink's event loop twice as long as one done on
- * the main thread alone (docs/benchmarks-analysis.md). A deployment confined
- * to one CPU is told the same (docs/deploy.md). `BENCH_SERVER_FLAGS="…"`
- * replaces them (empty: none), for an A/B.
+ * turns with the main thread: there a major collection stalled ChatterLink's
+ * event loop twice as long as one done on the main thread alone
+ * (docs/benchmarks-analysis.md). A deployment confined to one CPU is told the
+ * same (docs/deploy.md). `BENCH_SERVER_FLAGS="…"` replaces them (empty:
+ * none), for an A/B.
  */
 export const SERVER_NODE_FLAGS: readonly string[] = parseNodeFlags(process.env.BENCH_SERVER_FLAGS);
 
