@@ -327,7 +327,10 @@ const METHOD = `## Method
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
   (\`scripts/bench/lib/histogram.ts\`).
 - **Memory**: RSS of a fresh server process before opening the idle sockets, and the lowest RSS sampled 2–8 s after
-  (so garbage from the handshakes does not count), divided by their number. The
+  (so what the handshakes left and the server has freed by then does not count; what it has not freed yet does, and
+  memory the process already held free before the sockets came is reused without showing), divided by their number.
+  The figure therefore moves with the server's start and its collector, not only with what a socket holds
+  (benchmarks-analysis.md). The
   container allows 20,000 open files per process, so the full run opens 19,500 rather than 20,000.
 - **Storage and crypto** (metrics 3, 4, 8) run in worker processes pinned to core 0 that open the store exactly as
   \`make replay\` does. The replayed log is written by one such process: one registered user who created and joined 16

@@ -16,9 +16,10 @@ const SETTLE_MS = 2000;
 const SAMPLE_FOR_MS = 6000;
 
 /**
- * The lowest RSS over a few seconds after the connections opened: garbage the
- * handshakes left (ChatterLink's catch-up reads, say) is collected meanwhile
- * and is not memory the idle connections hold.
+ * The lowest RSS over a few seconds after the connections opened, so that
+ * garbage the handshakes left (ChatterLink's catch-up reads, say) and the
+ * server collects meanwhile does not count. V8 often keeps it longer than
+ * that (benchmarks-analysis.md, "Memory per idle connection").
  */
 async function settledRss(pid: number): Promise<number> {
   await sleep(SETTLE_MS);
