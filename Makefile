@@ -31,13 +31,13 @@ build: install ## Build the server bundle and the web app
 	npm run build
 
 start: build ## Install, build and serve on http://127.0.0.1:5000 (embedded database under instance/)
-	node backend/dist/main.js
+	scripts/serve
 
 start-postgres: build ## Like start, against a Postgres server: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/chatterlink)
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/chatterlink}"; \
 	psql "$${DATABASE_URL%/*}/postgres" -tAc "select 1 from pg_database where datname = '$${DATABASE_URL##*/}'" | grep -q 1 \
 	  || psql "$${DATABASE_URL%/*}/postgres" -c "create database \"$${DATABASE_URL##*/}\""; \
-	DATABASE_URL="$$DATABASE_URL" node backend/dist/main.js
+	DATABASE_URL="$$DATABASE_URL" scripts/serve
 
 typecheck: install ## Type-check everything (the PWA's .vue files with vue-tsc, its service worker separately)
 	npx tsc -p tsconfig.json

@@ -20,8 +20,9 @@ export interface ServerOptions {
 }
 
 /**
- * Starts `backend/dist/main.js` (serving frontend/dist) with its own instance
- * directory and an ephemeral port, and waits for its address.
+ * Starts the server as it ships (`scripts/serve`: `backend/dist/main.js` with
+ * its Node flags; serving frontend/dist) with its own instance directory and
+ * an ephemeral port, and waits for its address.
  */
 export async function startServer(options: ServerOptions = {}): Promise<E2eServer & { staticRoot: string }> {
   const instance = mkdtempSync(join(tmpdir(), 'chatterlink-e2e-'));
@@ -31,7 +32,7 @@ export async function startServer(options: ServerOptions = {}): Promise<E2eServe
   // A fresh embedded database every time, whatever the caller's environment points at.
   const { DATABASE_URL: _db, REDIS_URL: _redis, SOCKETIO_MESSAGE_QUEUE: _queue, ...inherited } = process.env;
   const env = { ...inherited, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0', INSTANCE_DIR: join(instance, 'instance'), LOG_LEVEL: 'info', ...options.env };
-  const child: ChildProcess = spawn(process.execPath, [join(repo, 'backend/dist/main.js')], {
+  const child: ChildProcess = spawn(join(repo, 'scripts/serve'), [], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -318,10 +318,13 @@ const METHOD = `## Method
   generator reports its own CPU share: near 1.0 it, not the server, may be the limit.
 - **Server environment.** Every server, ChatterLink and the three peers alike, ${describeServerEnv()} in this run;
   \`BENCH_SERVER_ENV="NAME=value …"\` passes the same variables to all of them, for an A/B of a process setting such
-  as \`MALLOC_ARENA_MAX\`, and \`BENCH_SERVER_FLAGS="…"\` replaces their Node flags (\`scripts/bench/targets/server-env.ts\`).
-  The default, \`--single-threaded-gc\`, suits a process confined to one core: there V8's background GC threads
-  only take turns with the main thread, and a major collection stalled ChatterLink's event loop about twice as long
-  with them (benchmarks-analysis.md); docs/deploy.md gives deployments confined to one CPU the same advice.
+  as \`MALLOC_ARENA_MAX\` (\`scripts/bench/targets/server-env.ts\`). The flags are those ChatterLink ships with
+  (\`backend/node-flags\`, which \`scripts/serve\` passes; docs/deploy.md, "Node flags"), given to the peers too since
+  they are settings of the Node process, and \`--single-threaded-gc\`,
+  which suits a process confined to one core: there V8's background GC threads only take turns with the main thread,
+  and a major collection stalled ChatterLink's event loop about twice as long with them (benchmarks-analysis.md);
+  docs/deploy.md gives deployments confined to one CPU the same advice. \`BENCH_SERVER_FLAGS="…"\` replaces the
+  one-core flag, for the servers and the workers pinned to one core alike.
 - **Profiling**: \`BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"\` starts the ChatterLink server with extra
   Node flags (without a directory the profile lands in the server's working directory, the checkout).
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 /**
  * Extra environment for every server under test, ChatterLink and the three
  * peers alike, so an A/B of a process setting stays like for like:
@@ -17,20 +20,34 @@ export function parseServerEnv(text: string): Record<string, string> {
 }
 
 /**
- * Node flags for every server under test, ChatterLink and the three peers
- * alike, and for the storage and crypto workers that run on one core. Each
- * is confined to one core, where V8's background GC threads can only take
- * turns with the main thread: there a major collection stalled ChatterLink's
- * event loop twice as long as one done on the main thread alone
- * (docs/benchmarks-analysis.md). A deployment confined to one CPU is told the
- * same (docs/deploy.md). `BENCH_SERVER_FLAGS="…"` replaces them (empty:
- * none), for an A/B.
+ * Node flags for every process confined to one core: the servers under test,
+ * ChatterLink and the three peers alike, and the storage and crypto workers.
+ * There V8's background GC threads can only take turns with the main thread:
+ * a major collection stalled ChatterLink's event loop twice as long as one
+ * done on the main thread alone (docs/benchmarks-analysis.md). A deployment
+ * confined to one CPU is told the same (docs/deploy.md).
+ * `BENCH_SERVER_FLAGS="…"` replaces them (empty: none), for an A/B.
  */
-export const SERVER_NODE_FLAGS: readonly string[] = parseNodeFlags(process.env.BENCH_SERVER_FLAGS);
+export const ONE_CORE_NODE_FLAGS: readonly string[] = parseNodeFlags(process.env.BENCH_SERVER_FLAGS);
+
+/**
+ * The Node flags ChatterLink ships with (backend/node-flags, which
+ * scripts/serve passes), given to the peers too: they are settings of the
+ * Node process, and an A/B of one stays like for like.
+ */
+export const SHIPPED_NODE_FLAGS: readonly string[] = readNodeFlagsFile(readFileSync(fileURLToPath(new URL('../../../backend/node-flags', import.meta.url)), 'utf8'));
+
+/** Node flags for every server under test. */
+export const SERVER_NODE_FLAGS: readonly string[] = [...SHIPPED_NODE_FLAGS, ...ONE_CORE_NODE_FLAGS];
 
 /** The flags in `text`, split at spaces; `--single-threaded-gc` when unset, none when empty. */
 export function parseNodeFlags(text: string | undefined): string[] {
   return (text ?? '--single-threaded-gc').split(/\s+/).filter(Boolean);
+}
+
+/** The flags of a node-flags file: words outside `#` comments, as scripts/serve reads them. */
+export function readNodeFlagsFile(text: string): string[] {
+  return text.split('\n').flatMap((line) => line.replace(/#.*/, '').split(/\s+/).filter(Boolean));
 }
 
 /** `SERVER_ENV` and `SERVER_NODE_FLAGS` as the report's method section states them. */
