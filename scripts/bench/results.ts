@@ -85,6 +85,8 @@ export interface BenchResults {
     readonly commit: string;
     /** 1-minute load average at start and end: above ~2 the machine was shared during the run. */
     readonly loadAverage: { readonly start: number; readonly end: number; readonly max: number };
+    /** How the servers were started (environment and Node flags), as the method section states it; absent in older runs. */
+    readonly serverEnvironment?: string;
   };
   readonly network: Partial<Record<TargetName, NetworkResult | Unavailable>>;
   readonly memory: Partial<Record<TargetName, MemoryResult | Unavailable>>;

@@ -28,6 +28,7 @@ import { runMemory } from './suites/memory';
 import { runNetwork } from './suites/network';
 import { ChatterLinkDeployment, ChatterLinkTarget } from './targets/chatterlink';
 import { startPeer } from './targets/peers';
+import { describeServerEnv } from './targets/server-env';
 import type { Target, TargetName } from './targets/target';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
       versions: Object.fromEntries(['uWebSockets.js', 'ws', 'socket.io', 'pg', '@electric-sql/pglite', 'dexie', 'playwright-core'].map((p) => [p, versionOf(p)])),
       commit: shell('git', ['rev-parse', '--short', 'HEAD']) ?? 'n/a',
       loadAverage: { start: loadStart, end: loadAverage(), max: Math.max(maxLoad, loadAverage()) },
+      serverEnvironment: describeServerEnv(),
     },
     network,
     memory,

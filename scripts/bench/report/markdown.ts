@@ -2,7 +2,6 @@ import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
 import type { Profile } from '../profile';
 import { isAvailable, type BenchResults, type StorageCpu } from '../results';
 import type { StepResult } from '../suites/load-step';
-import { describeServerEnv } from '../targets/server-env';
 import type { TargetName } from '../targets/target';
 import { factor, FANOUT_BARS, lowerBoundReason, networkOf, ratio, verdicts } from './verdicts';
 
@@ -287,11 +286,12 @@ export function renderMarkdown(results: BenchResults, profile: Profile): string 
     '',
     clientSections(results),
     '',
-    METHOD,
+    method(m.serverEnvironment ?? 'started as its commit’s method section describes (this run’s results do not record it)'),
   ].join('\n')}\n`;
 }
 
-const METHOD = `## Method
+/** The method section; `serverEnvironment` is how the run started its servers (its results record it). */
+const method = (serverEnvironment: string) => `## Method
 
 - **Processes and cores.** Every server runs in its own process pinned to core 0 (\`taskset\`); the load generator is one
   process pinned to core 1. Postgres is the shared server on 127.0.0.1:5432 and is not pinned (it is shared, so the
@@ -316,15 +316,15 @@ const METHOD = `## Method
   sequence number and latency is measured from the **intended** send time, so a stalled server cannot hide the stall
   (no coordinated omission). Deliveries still missing after the drain count at the latency they had reached. The
   generator reports its own CPU share: near 1.0 it, not the server, may be the limit.
-- **Server environment.** Every server, ChatterLink and the three peers alike, ${describeServerEnv()} in this run;
+- **Server environment.** Every server, ChatterLink and the three peers alike, ${serverEnvironment} in this run;
   \`BENCH_SERVER_ENV="NAME=value …"\` passes the same variables to all of them, for an A/B of a process setting such
-  as \`MALLOC_ARENA_MAX\` (\`scripts/bench/targets/server-env.ts\`). The flags are those ChatterLink ships with
+  as \`MALLOC_ARENA_MAX\` (\`scripts/bench/targets/server-env.ts\`). The Node flags are those ChatterLink ships with
   (\`backend/node-flags\`, which \`scripts/serve\` passes; docs/deploy.md, "Node flags"), given to the peers too since
-  they are settings of the Node process, and \`--single-threaded-gc\`,
-  which suits a process confined to one core: there V8's background GC threads only take turns with the main thread,
-  and a major collection stalled ChatterLink's event loop about twice as long with them (benchmarks-analysis.md);
-  docs/deploy.md gives deployments confined to one CPU the same advice. \`BENCH_SERVER_FLAGS="…"\` replaces the
-  one-core flag, for the servers and the workers pinned to one core alike.
+  they are settings of the Node process, and \`--single-threaded-gc\`, which suits a process confined to one core:
+  there V8's background GC threads only take turns with the main thread, and a major collection stalled ChatterLink's
+  event loop about twice as long with them (benchmarks-analysis.md); docs/deploy.md gives deployments confined to one
+  CPU the same advice. \`BENCH_SERVER_FLAGS="…"\` replaces the one-core flag, for the servers and the workers pinned to
+  one core alike. Newer runs record how they started their servers in their results (\`machine.serverEnvironment\`).
 - **Profiling**: \`BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"\` starts the ChatterLink server with extra
   Node flags (without a directory the profile lands in the server's working directory, the checkout).
 - **Histogram**: HDR-style log-linear buckets (64 per power of two, ≤ 1.6 % error), microseconds
