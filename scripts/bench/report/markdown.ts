@@ -342,7 +342,8 @@ const method = (serverEnvironment: string) => `## Method
   keys cached. Append and replay also report the CPU they cost the server: the worker process and its database's
   Postgres backends (\`pg_stat_activity\`, \`/proc\`). Postgres's backends are not pinned; PGlite is the database
   thread of its worker, whose process may therefore use both cores (Node's own threads as well). Workers on one core
-  start with the servers' Node flags (above); the PGlite worker, on two, without.
+  start with the one-core flag only (above), as \`make replay\` does not take the shipped ones; the PGlite worker, on
+  two cores, with none.
 - **Client**: sizes of the files \`frontend/dist/index.html\` loads up front (entry script, preloads, CSS; lazy chunks
   excluded), gzip level 6. IndexedDB ingest bundles the PWA's \`Replica\`, \`Connection\` and \`applyEvents\` into a page
   that Debian's headless Chromium runs without DevTools attached (which would report every WebSocket frame to its
