@@ -222,9 +222,10 @@ async function main(): Promise<void> {
 
 /** docs/benchmarks.md and docs/benchmarks.svg from a run's results; prints the targets table. */
 function writeReport(results: BenchResults): void {
-  const markdown = renderMarkdown(results, results.profile === 'full' ? FULL : QUICK);
+  const profile = results.profile === 'full' ? FULL : QUICK;
+  const markdown = renderMarkdown(results, profile);
   writeFileSync(join(DOCS_DIR, 'benchmarks.md'), markdown);
-  writeFileSync(join(DOCS_DIR, 'benchmarks.svg'), renderChart(results));
+  writeFileSync(join(DOCS_DIR, 'benchmarks.svg'), renderChart(results, profile));
   console.log(`\n${markdown.slice(markdown.indexOf('## Targets'), markdown.indexOf('## Machine'))}`);
   log(`wrote ${join(DOCS_DIR, 'benchmarks.md')} and benchmarks.svg`);
 }

@@ -42,7 +42,7 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
     const at = net.fanout.atCpuRate;
     const loadgen = Math.max(...net.fanout.steps.map((s) => s.loadgenCpuShare));
     // "≥": the ladder did not find this server's limit (see the targets table for why).
-    const sustained = `${lowerBoundReason(net, top) ? '≥ ' : ''}${n(net.fanout.sustainedDeliveries)}`;
+    const sustained = `${lowerBoundReason(net, profile) ? '≥ ' : ''}${n(net.fanout.sustainedDeliveries)}`;
     return [[NAMES[name], sustained, n(at?.deliveriesPerServerCpuSecond), f(at?.latency.p50), f(at?.latency.p99), f(at?.latency.p999), f(loadgen), ladder(net.fanout.steps)]];
   });
   const sustained = (name: TargetName) => networkOf(results, name)?.fanout.sustainedDeliveries;

@@ -30,10 +30,11 @@ const LOADGEN_SATURATED = 0.95;
 
 /**
  * Why a fan-out ladder's sustained rate is only a lower bound of what the server can do, or undefined when the
- * ladder found the server's limit: it ran out of steps (`ladderTop` passed), or it stopped at a step its load
+ * ladder found the server's limit: it ran out of steps (the profile's top passed), or it stopped at a step its load
  * generator could not keep up with. The ladder stops on a failed step (see `climb`), so its last step says which.
  */
-export function lowerBoundReason(net: NetworkResult, ladderTop: number): string | undefined {
+export function lowerBoundReason(net: NetworkResult, profile: Profile): string | undefined {
+  const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
   const last = net.fanout.steps.at(-1);
   if (last === undefined) return undefined;
   if (!last.ok) return last.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
@@ -75,12 +76,11 @@ export function verdicts(results: BenchResults, profile: Profile): Verdict[] {
       ['Socket.IO', exact(peers.socketio), FANOUT_BARS.socketio],
     ];
     const peerResults = [peers.uws, peers.ws, peers.socketio];
-    const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
-    const ownBound = lowerBoundReason(cl, ladderTop);
+    const ownBound = lowerBoundReason(cl, profile);
     checks.forEach(([peer, r, want], i) => {
       const peerRate = peerResults[i]?.fanout.sustainedDeliveries;
       // A rate that is only a lower bound cannot establish a verdict that depends on it being the limit.
-      const peerBound = peerResults[i] && lowerBoundReason(peerResults[i]!, ladderTop);
+      const peerBound = peerResults[i] && lowerBoundReason(peerResults[i]!, profile);
       const why = r === undefined ? undefined : peerBound && r >= want ? `${peer}'s ${peerBound}` : ownBound && r < want ? `ChatterLink's ${ownBound}` : undefined;
       out.push({
         metric: `1. Fan-out, ${n(cl.fanout.subscribers)} subscribers`,

@@ -181,9 +181,22 @@ describe('the report', () => {
     const markdown = renderMarkdown(results, QUICK);
     for (const v of verdicts(results, QUICK)) expect(markdown).toContain(v.measured);
     expect(markdown).not.toContain('machine was busy'); // the run started on an idle machine in this fixture
-    const svg = renderChart(results);
+    const svg = renderChart(results, QUICK);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<title>ChatterLink p99: 6 ms</title>');
     expect(svg).not.toContain('Socket.IO p99:');
+    expect(svg).toContain('2,000 sends/s');
+    expect(svg).toContain('Deliveries per server CPU-s at 50k/s');
+  });
+
+  it('labels a fan-out rate the ladder could not push past its load generator as a lower bound, as the table does', () => {
+    const uws = network(240_000, 2);
+    const saturated = { ...step(300, 1000, 80), loadgenCpuShare: 0.99 };
+    const bounded: BenchResults = { ...results, network: { ...results.network, uws: { ...uws, fanout: { ...uws.fanout, steps: [...uws.fanout.steps, saturated] } } } };
+    const svg = renderChart(bounded, QUICK);
+    expect(svg).toContain('<title>bare uWS: at least 240000</title>');
+    expect(svg).toContain('>≥ 240k</text>');
+    expect(svg).toContain('<title>ChatterLink: 200000</title>');
+    expect(renderMarkdown(bounded, QUICK)).toContain('| bare uWS | ≥ 240,000 |');
   });
 });
