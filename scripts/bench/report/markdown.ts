@@ -50,7 +50,7 @@ function fanOutSection(results: BenchResults, profile: Profile): string {
   return [
     `## 1. Fan-out: one room of ${n(profile.clients)} subscribers, 200-byte messages`,
     '',
-    `Open loop; a step fails when its p99 passes 50 ms or it loses or refuses a message. From ${n(profile.fanout.cpuAt)}/s on, a failed step is run once more (for every server alike: one transient must not end one server's ladder and not another's; the ladder shows both runs as \`p99✗ → p99\`), and the ladder stops when the retry fails too; it ends at ${n(top)}/s. Steps last ${profile.fanout.stepMs / 1000} s.`,
+    `Open loop; a step fails when its p99 passes 50 ms or it loses or refuses a message. From ${n(profile.fanout.cpuAt)}/s on, a failed step is run once more (for every server alike: one transient must not end one server's ladder and not another's; the ladder shows both runs as \`p99✗ → p99\`), and the ladder stops when the retry fails too, after one more step halfway between the highest rate that passed and the one that failed (so that every server's limit is known to within half a rung, not a whole one); it ends at ${n(top)}/s. Steps last ${profile.fanout.stepMs / 1000} s.`,
     '',
     table(
       ['server', 'sustained deliveries/s (p99 < 50 ms)', `deliveries per server CPU-s at ${n(profile.fanout.cpuAt / 1000)}k/s`, 'p50 ms', 'p99 ms', 'p99.9 ms', 'max load-generator CPU', 'ladder (deliveries/s: p99 ms)'],
@@ -73,7 +73,7 @@ function latencySection(results: BenchResults, profile: Profile): string {
   return [
     `## 2. Send → receive latency: ${n(profile.clients)} clients in ${n(profile.clients / profile.roomSize)} rooms of ${profile.roomSize}, ${n(profile.latency.rate)} sends/s`,
     '',
-    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until a step's p99 passes 50 ms twice in a row (a failed step is run once more), or, when the fixed rate already failed, halves (at most three times) until p99 holds. Each step starts once the previous one's backlog is delivered and acked.`,
+    `Latency runs from each message's intended send time to its receipt by every member of the room (the sender included), for ${profile.latency.durationMs / 1000} s; ChatterLink's path includes validation, membership check, encryption and a durable Postgres commit. Then the send rate climbs (${profile.latency.ladder.map(n).join(', ')}/s) until a step's p99 passes 50 ms twice in a row (a failed step is run once more; then the rate halfway down to the last that held is run), or, when the fixed rate already failed, halves (at most three times) until p99 holds. Each step starts once the previous one's backlog is delivered and acked.`,
     '',
     table(['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p99 ms', 'missing', 'server CPU (cores)', 'deliveries per server CPU-s', 'load-generator CPU', 'highest sends/s with p99 < 50 ms'], rows),
     '',

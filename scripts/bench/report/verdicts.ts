@@ -30,15 +30,22 @@ const LOADGEN_SATURATED = 0.95;
 
 /**
  * Why a fan-out ladder's sustained rate is only a lower bound of what the server can do, or undefined when the
- * ladder found the server's limit: it ran out of steps (the profile's top passed), or it stopped at a step its load
- * generator could not keep up with. The ladder stops on a failed step (see `climb`), so its last step says which.
+ * ladder found the server's limit. It is a lower bound when no rate above it failed because the ladder ran out of
+ * rates (the profile's top passed), or when the rate that bounds it (the lowest rate above it that failed; see
+ * `climb`) failed in its last run with its load generator unable to keep up.
  */
 export function lowerBoundReason(net: NetworkResult, profile: Profile): string | undefined {
-  const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
-  const last = net.fanout.steps.at(-1);
-  if (last === undefined) return undefined;
-  if (!last.ok) return last.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
-  return last.targetDeliveries >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
+  const steps = net.fanout.steps;
+  if (steps.length === 0) return undefined;
+  const sustained = Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.targetDeliveries));
+  const above = steps.filter((s) => s.targetDeliveries > sustained);
+  if (above.length === 0) {
+    const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
+    return sustained >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
+  }
+  const bound = Math.min(...above.map((s) => s.targetDeliveries));
+  const last = above.filter((s) => s.targetDeliveries === bound).at(-1)!;
+  return last.loadgenCpuShare >= LOADGEN_SATURATED ? `next step failed with the load generator at ≥ ${LOADGEN_SATURATED * 100} % of its core` : undefined;
 }
 
 /** The fan-out factors issue 7 asks of ChatterLink against each peer. */

@@ -5,7 +5,7 @@ import type { NetworkResult } from '../suites/network';
 import type { StepResult } from '../suites/load-step';
 import { renderChart } from './chart';
 import { renderMarkdown } from './markdown';
-import { verdicts } from './verdicts';
+import { lowerBoundReason, verdicts } from './verdicts';
 
 function step(sendRate: number, fanout: number, p99: number): StepResult {
   const latency = { count: 1000, p50: p99 / 4, p99, p999: p99 * 1.2, max: p99 * 2 };
@@ -115,6 +115,18 @@ describe('verdicts', () => {
     // 150k against 240k bare uWS (0.63×) and 40k ws (3.75×): short of both, and judged so, not "not established".
     expect(verdicts(withRetry, QUICK).filter((v) => v.metric.startsWith('1.')).map((v) => v.met)).toEqual([false, false, undefined]);
     expect(renderMarkdown(withRetry, QUICK)).toContain('150k: 80.0✗ → 30.0, 200k: 70.0✗ → 75.0✗');
+  });
+
+  it('takes the bound from the lowest failing rate above the sustained one, also when the halfway step ran last', () => {
+    const chatterlink = network(100_000, 6);
+    // 200k failed twice with the load generator saturated; the halfway 150k then passed: 150k is a lower bound.
+    const capped = { ...step(200, 1000, 80), loadgenCpuShare: 0.99 };
+    const halved: NetworkResult = { ...chatterlink, fanout: { ...chatterlink.fanout, steps: [...chatterlink.fanout.steps, capped, capped, step(150, 1000, 30)], sustainedDeliveries: 150_000 } };
+    expect(lowerBoundReason(halved, QUICK)).toMatch(/load generator/);
+    // The halfway 150k failed twice with the load generator idle: the limit lies between 100k and 150k.
+    const failedHalfway = [capped, capped, step(150, 1000, 70), step(150, 1000, 75)];
+    const bounded: NetworkResult = { ...chatterlink, fanout: { ...chatterlink.fanout, steps: [...chatterlink.fanout.steps, ...failedHalfway] } };
+    expect(lowerBoundReason(bounded, QUICK)).toBeUndefined();
   });
 
   it('does not judge a ratio against a rate whose ladder ran out of steps', () => {

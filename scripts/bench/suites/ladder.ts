@@ -6,6 +6,13 @@
  * and not another's; both runs are kept, the retry right after the failure.
  * Rates below `failuresCountFrom` never stop the ladder and are not run
  * again (a ladder must reach the rate its per-CPU figure is read at).
+ *
+ * Where the ladder stops, the rate halfway between the highest rate that
+ * passed and the one that failed is run last (with the same retry): a rung
+ * is up to a third of the rate below it (400k, then 500k), and a limit read
+ * off the rungs alone would understate the server by up to that much, more
+ * for one server than for another. Halfway, every limit is known to within
+ * half a rung.
  */
 export async function climb<S extends { readonly ok: boolean }>(
   rates: readonly number[],
@@ -13,13 +20,22 @@ export async function climb<S extends { readonly ok: boolean }>(
   failuresCountFrom = 0,
 ): Promise<S[]> {
   const steps: S[] = [];
-  for (const rate of rates) {
+  /** Runs `rate`, once more if it failed where failures count; answers whether its last run passed. */
+  const attempt = async (rate: number): Promise<boolean> => {
     const step = await run(rate);
     steps.push(step);
-    if (step.ok || rate < failuresCountFrom) continue;
+    if (step.ok || rate < failuresCountFrom) return step.ok;
     const again = await run(rate);
     steps.push(again);
-    if (!again.ok) break;
+    return again.ok;
+  };
+  let highestPassed: number | undefined;
+  for (const rate of rates) {
+    if (await attempt(rate)) highestPassed = rate;
+    else if (rate >= failuresCountFrom) {
+      if (highestPassed !== undefined) await attempt((highestPassed + rate) / 2);
+      break;
+    }
   }
   return steps;
 }

@@ -31,16 +31,29 @@ describe('climb', () => {
     ]);
   });
 
-  it('stops after a rate fails twice in a row', async () => {
-    const { ran, run } = scripted([true, false, false]);
-    expect((await climb([1, 2, 3], run)).map((s) => s.ok)).toEqual([true, false, false]);
-    expect(ran).toEqual([1, 2, 2]);
+  it('stops after a rate fails twice in a row, then runs the rate halfway down to the last that passed', async () => {
+    const { ran, run } = scripted([true, false, false, true]);
+    const steps = await climb([100, 200, 300], run);
+    expect(ran).toEqual([100, 200, 200, 150]);
+    expect(steps.map((s) => s.ok)).toEqual([true, false, false, true]);
+  });
+
+  it('runs the halfway rate once more when it fails, as any rate where failures count', async () => {
+    const { ran, run } = scripted([true, true, false, false, false, false]);
+    await climb([100, 200, 400], run);
+    expect(ran).toEqual([100, 200, 400, 400, 300, 300]);
+  });
+
+  it('has nothing to halve when no rate passed before the one that failed', async () => {
+    const { ran, run } = scripted([false, false]);
+    await climb([100, 200], run);
+    expect(ran).toEqual([100, 100]);
   });
 
   it('neither stops nor retries below the rate failures count from', async () => {
     const { ran, run } = scripted([false, false, true, false, false]);
     await climb([1, 2, 3, 4], run, 3);
-    expect(ran).toEqual([1, 2, 3, 4, 4]);
+    expect(ran).toEqual([1, 2, 3, 4, 4, 3.5]);
   });
 });
 
