@@ -52,8 +52,8 @@ interface BarValue {
 
 /** One bar per server on a linear scale. */
 function barPanel(x0: number, title: string, bar: (name: TargetName) => BarValue | undefined): string {
-  const value = (name: TargetName) => bar(name)?.value;
-  const values = TARGETS.map((t) => value(t.name) ?? 0);
+  const bars = TARGETS.map((t) => bar(t.name));
+  const values = bars.map((b) => b?.value ?? 0);
   const max = Math.max(1, ...values) * 1.1;
   const y = (v: number) => PANEL.bottom - (v / max) * (PANEL.bottom - PANEL.top);
   const parts = [text(x0, 40, title, 'font-weight="bold"'), `<line x1="${x0 + 10}" x2="${x0 + PANEL.width}" y1="${PANEL.bottom}" y2="${PANEL.bottom}" stroke="#999"/>`];
@@ -61,7 +61,7 @@ function barPanel(x0: number, title: string, bar: (name: TargetName) => BarValue
   TARGETS.forEach((t, i) => {
     const v = values[i]!;
     const x = x0 + 14 + i * width;
-    const shown = bar(t.name);
+    const shown = bars[i];
     const label = shown === undefined ? 'n/a' : `${shown.atLeast ? '≥ ' : ''}${short(v)}`;
     parts.push(
       rect(x, y(v), width - 10, PANEL.bottom - y(v), t.color, `${t.label}: ${shown?.atLeast ? 'at least ' : ''}${Math.round(v)}`),
