@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { removeStaleSocketDirs, SOCKET_DIR_PREFIX, SOCKET_FILE } from './stale-socket-dirs';
 
 /** The single public listener of a node. */
 export interface FrontServer {
@@ -40,7 +41,8 @@ export interface FrontServerOptions {
  * caller registers through `configure` (e.g. app.ws('/ws', ...)) is proxied to
  * `handler` (a Node (req,res) request listener, e.g. koaApp.callback()) served
  * by a private node:http server listening on a unix socket (mode 0600, in a
- * mode-0700 directory under os.tmpdir(), removed on close).
+ * mode-0700 directory under os.tmpdir(), removed on close; what killed nodes
+ * left there is removed by the next node that starts).
  *
  * Request and response bodies are streamed with backpressure in both
  * directions; the handler sees X-Forwarded-* set by us (see `trustProxy`).
@@ -109,10 +111,12 @@ interface Upstream {
 
 /** Serves `handler` on a fresh unix socket that only this user can reach. */
 async function startUpstream(handler: FrontServerOptions['handler']): Promise<Upstream> {
+  // Nodes that were killed left theirs behind; the sweep leaves every live one alone and delays nobody.
+  void removeStaleSocketDirs(tmpdir());
   // A private 0700 directory: the socket is unreachable by others even in the
   // instant between bind() and chmod(), which a bare socket in /tmp is not.
-  const dir = await mkdtemp(join(tmpdir(), 'chatterlink-front-'));
-  const socketPath = join(dir, 'http.sock');
+  const dir = await mkdtemp(join(tmpdir(), SOCKET_DIR_PREFIX));
+  const socketPath = join(dir, SOCKET_FILE);
   const server = http.createServer(handler);
   // Our agent drops idle sockets long before the server would, so a request
   // never lands on a connection the server is closing at that instant.
