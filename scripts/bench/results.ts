@@ -77,6 +77,10 @@ export interface BenchResults {
     readonly cores: number;
     readonly memoryGiB: number;
     readonly kernel: string;
+    /** Whether the CPU said it runs under a hypervisor; absent in older runs. */
+    readonly virtualMachine?: boolean;
+    /** The kernel's `cpuVulnerabilities` (lib/host.ts) as `name: state`; absent in older runs. */
+    readonly cpuVulnerabilities?: readonly string[];
     readonly node: string;
     readonly postgres: string;
     readonly postgresDurability: string;

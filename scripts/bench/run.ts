@@ -15,6 +15,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, dropDatabase, dropStaleDatabases, serverInfo } from './lib/databases';
+import { cpuVulnerabilities, thisMachineIsVirtual } from './lib/host';
 import { loadAverage } from './lib/proc';
 import { runWorker } from './lib/workers';
 import { LoadGenerator } from './loadgen/controller';
@@ -196,6 +197,8 @@ async function main(): Promise<void> {
       cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       kernel: release(),
+      virtualMachine: thisMachineIsVirtual(),
+      cpuVulnerabilities: cpuVulnerabilities(),
       node: process.version,
       postgres: pg.version.split(' on ')[0]!,
       postgresDurability: `synchronous_commit=${pg.synchronousCommit}, fsync=${pg.fsync}`,

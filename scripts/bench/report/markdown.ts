@@ -267,8 +267,9 @@ export function renderMarkdown(results: BenchResults, profile: Profile): string 
     table(
       ['', ''],
       [
-        ['CPU', `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`],
+        ['CPU', `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB${m.virtualMachine ? ', virtual machine' : ''}`],
         ['kernel / Node', `${m.kernel} / ${m.node}`],
+        ['CPU flaws the kernel mitigates or leaves open', m.cpuVulnerabilities ? m.cpuVulnerabilities.join('; ') || 'none reported' : 'not recorded by this run'],
         ['Postgres', `${m.postgres} (${m.postgresDurability}), loopback, shared with other users of the server`],
         ['browser', m.chromium],
         ['packages', Object.entries(m.versions).map(([k, x]) => `${k} ${x}`).join(', ')],
