@@ -18,6 +18,11 @@ export interface Profile {
   readonly applyMessages: number;
 }
 
+/** The highest fan-out rate a profile's ladder tries (deliveries/s): a server that passes it has not shown its limit. */
+export function fanoutLadderTop(profile: Profile): number {
+  return Math.max(...profile.fanout.deliveriesPerSecond);
+}
+
 export const QUICK: Profile = {
   name: 'quick',
   clients: 1000,

@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS } from '../../../backend/src/realtime/gateway';
-import type { Profile } from '../profile';
+import { fanoutLadderTop, type Profile } from '../profile';
 import { isAvailable, type BenchResults, type StorageCpu } from '../results';
 import type { StepResult } from '../suites/load-step';
 import type { TargetName } from '../targets/target';
@@ -35,7 +35,7 @@ function ladder(steps: readonly StepResult[]): string {
 }
 
 function fanOutSection(results: BenchResults, profile: Profile): string {
-  const top = Math.max(...profile.fanout.deliveriesPerSecond);
+  const top = fanoutLadderTop(profile);
   const rows = ORDER.flatMap((name) => {
     const net = networkOf(results, name);
     if (!net) return [[NAMES[name], ...Array(7).fill('n/a')]];

@@ -1,4 +1,4 @@
-import type { Profile } from '../profile';
+import { fanoutLadderTop, type Profile } from '../profile';
 import { isAvailable, type BenchResults } from '../results';
 import type { NetworkResult } from '../suites/network';
 import type { TargetName } from '../targets/target';
@@ -40,7 +40,7 @@ export function lowerBoundReason(net: NetworkResult, profile: Profile): string |
   const sustained = Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.targetDeliveries));
   const above = steps.filter((s) => s.targetDeliveries > sustained);
   if (above.length === 0) {
-    const ladderTop = Math.max(...profile.fanout.deliveriesPerSecond);
+    const ladderTop = fanoutLadderTop(profile);
     return sustained >= ladderTop ? `ladder passed its top step (${n(ladderTop)}/s)` : undefined;
   }
   const bound = Math.min(...above.map((s) => s.targetDeliveries));
